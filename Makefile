@@ -1,0 +1,39 @@
+# eventkit — every target provisions what it needs first (scripts/setup.sh is
+# idempotent and fast when nothing changed).
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -eu -o pipefail -c
+ENV := source node_modules/.eventkit-env
+
+.PHONY: setup dev test test-unit test-int typecheck lint format bench clean
+
+setup:
+	@scripts/setup.sh
+
+dev: setup
+	@bin/eventkit-dev
+
+test: setup
+	@$(ENV); echo "== typecheck"; pnpm run -s typecheck
+	@$(ENV); echo "== lint"; pnpm exec biome check .
+	@$(ENV); echo "== tests"; node scripts/run-tests.ts all
+
+test-unit: setup
+	@$(ENV); node scripts/run-tests.ts unit
+
+test-int: setup
+	@$(ENV); node scripts/run-tests.ts int
+
+typecheck: setup
+	@$(ENV); pnpm run -s typecheck
+
+lint: setup
+	@$(ENV); pnpm exec biome check .
+
+format: setup
+	@$(ENV); pnpm exec biome check --write .
+
+bench: setup
+	@$(ENV); node scripts/run-bench.ts
+
+clean:
+	rm -rf node_modules packages/*/node_modules .eventkit
