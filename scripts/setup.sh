@@ -23,6 +23,15 @@ CACHE="${EVENTKIT_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/eventkit-tools}"
 
 say() { echo "setup: $*" >&2; }
 
+# Concurrent runs (parallel make targets, several shells) must not race on the
+# cache or on node_modules: serialise them on a lock file.
+mkdir -p "$CACHE"
+if command -v flock >/dev/null 2>&1 && [ -z "${EVENTKIT_SETUP_LOCKED:-}" ]; then
+  export EVENTKIT_SETUP_LOCKED=1
+  exec 9>"$CACHE/.setup.lock"
+  flock 9
+fi
+
 version_ge() { # version_ge A B: A >= B
   [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]
 }

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { objectStoreContract } from '../../contracts/index.ts';
+import { ObjectExistsError } from '../../ports/object-store.ts';
+import { MemoryObjectStore } from '../memory/memory-object-store.ts';
+import { FileObjectStore, InvalidObjectKeyError } from './file-object-store.ts';
+
+const tempRoot = () => fs.mkdtemp(path.join(os.tmpdir(), 'eventkit-objects-'));
+
+objectStoreContract('memory', async () => ({ store: new MemoryObjectStore(), cleanup: async () => {} }));
+
+objectStoreContract('local files', async () => {
+  const root = await tempRoot();
+  return { store: new FileObjectStore(root), cleanup: () => fs.rm(root, { recursive: true, force: true }) };
+});
+
+describe('FileObjectStore specifics', () => {
+  test('lays objects out as the bucket keys under the root, with no temporaries left', async () => {
+    const root = await tempRoot();
+    const store = new FileObjectStore(root);
+    const key = 'events/stream=events/date=2026-11-27/hour=10/w-1.parquet';
+    const info = await store.put(key, Buffer.from('x'), { ifNotExists: true });
+    assert.equal(info.uri, path.join(root, 'events', 'stream=events', 'date=2026-11-27', 'hour=10', 'w-1.parquet'));
+    const dir = await fs.readdir(path.dirname(info.uri));
+    assert.deepEqual(dir, ['w-1.parquet']);
+    await assert.rejects(store.put(key, Buffer.from('y'), { ifNotExists: true }), ObjectExistsError);
+    assert.deepEqual(await fs.readdir(path.dirname(info.uri)), ['w-1.parquet'], 'a refused put must not leave a temporary');
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  test('hides a temporary left by a crash from listings', async () => {
+    const root = await tempRoot();
+    const store = new FileObjectStore(root);
+    await store.put('events/a.parquet', Buffer.from('a'));
+    await fs.writeFile(path.join(root, 'events', '.tmp-crashed'), 'half a file');
+    const page = await store.list('events/');
+    assert.deepEqual(
+      page.objects.map((o) => o.key),
+      ['events/a.parquet'],
+    );
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  test('rejects keys that would escape the root or are not bucket-like', async () => {
+    const store = new FileObjectStore(await tempRoot());
+    for (const bad of ['../etc/passwd', '/abs', 'a//b', 'a/./b', '', 'a/.tmp-x']) {
+      await assert.rejects(store.put(bad, Buffer.from('x')), InvalidObjectKeyError, bad);
+    }
+  });
+
+  test('concurrent create-only puts of one key: exactly one wins', async () => {
+    const root = await tempRoot();
+    const store = new FileObjectStore(root);
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => store.put('race/k', Buffer.from(String(i)), { ifNotExists: true })),
+    );
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    assert.ok(
+      results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof ObjectExistsError),
+    );
+    await fs.rm(root, { recursive: true, force: true });
+  });
+});

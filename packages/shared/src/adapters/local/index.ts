@@ -1,0 +1,1 @@
+export { FileObjectStore, InvalidObjectKeyError } from './file-object-store.ts';

@@ -1,0 +1,222 @@
+// The queue envelope: what travels from the gateway to the worker, one queue
+// message per envelope.
+//
+// An envelope carries a batch of events of ONE stream (so a subscription filter
+// on the `stream` attribute can route a noisy stream to its own workers), with
+// the source and request id of each event so a request can be followed from
+// gateway logs to worker logs.
+//
+// Wire format (version 1):
+//   bytes 0-1  magic "EK"
+//   byte  2    version (1)
+//   byte  3    codec (0 = none, 1 = gzip, 2 = zstd)
+//   rest       the codec's compression of a UTF-8 JSON body:
+//              { "stream": s, "sources": [..], "requestIds": [..],
+//                "events": [[sourceIndex, requestIdIndex, event], ...] }
+// Sources and request ids are listed once and referenced by index: a 100-event
+// batch from one request carries its request id once, not 100 times.
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import type { Reason, RoutedEvent, SegmentEvent } from '../event/types.ts';
+
+export const ENVELOPE_VERSION = 1;
+const MAGIC_0 = 0x45; // 'E'
+const MAGIC_1 = 0x4b; // 'K'
+const HEADER_BYTES = 4;
+
+export const CODECS = { none: 0, gzip: 1, zstd: 2 } as const;
+export type Codec = keyof typeof CODECS;
+
+/** Pub/Sub's limit is 10 MB per message; keep a margin for attributes. */
+export const MAX_ENVELOPE_BYTES = 9_500_000;
+/**
+ * Decompressed-size cap on decode, so a corrupt or hostile message cannot
+ * exhaust a worker's memory (a zstd bomb expands over 1000×).
+ */
+export const MAX_DECODED_BYTES = 64 * 1024 * 1024;
+
+export interface Envelope {
+  version: number;
+  stream: string;
+  events: RoutedEvent[];
+}
+
+export interface EncodedEnvelope {
+  data: Buffer;
+  /** Queue message attributes: small, filterable, never payload or user ids. */
+  attributes: Record<string, string>;
+}
+
+interface WireBody {
+  stream: string;
+  sources: string[];
+  requestIds: string[];
+  events: [number, number, SegmentEvent][];
+}
+
+export class EnvelopeError extends Error {
+  readonly code: 'not_an_envelope' | 'unknown_version' | 'unknown_codec' | 'corrupt' | 'too_large';
+  constructor(code: EnvelopeError['code'], message: string) {
+    super(message);
+    this.name = 'EnvelopeError';
+    this.code = code;
+  }
+  toReason(): Reason {
+    return { code: `envelope_${this.code}`, message: this.message };
+  }
+}
+
+function toWireBody(stream: string, events: readonly RoutedEvent[]): WireBody {
+  const sources: string[] = [];
+  const requestIds: string[] = [];
+  const sourceIndex = new Map<string, number>();
+  const requestIndex = new Map<string, number>();
+  const items: [number, number, SegmentEvent][] = [];
+  for (const routed of events) {
+    if (routed.stream !== stream) {
+      throw new RangeError(`envelope for stream "${stream}" got an event of stream "${routed.stream}"`);
+    }
+    let s = sourceIndex.get(routed.source);
+    if (s === undefined) {
+      s = sources.push(routed.source) - 1;
+      sourceIndex.set(routed.source, s);
+    }
+    let r = requestIndex.get(routed.requestId);
+    if (r === undefined) {
+      r = requestIds.push(routed.requestId) - 1;
+      requestIndex.set(routed.requestId, r);
+    }
+    items.push([s, r, routed.event]);
+  }
+  return { stream, sources, requestIds, events: items };
+}
+
+function attributesFor(body: WireBody): Record<string, string> {
+  const types = [...new Set(body.events.map((e) => e[2].type))].sort().join(',');
+  return {
+    stream: body.stream,
+    envelope_version: String(ENVELOPE_VERSION),
+    event_count: String(body.events.length),
+    types,
+    // Attribute values are capped at 1024 bytes by Pub/Sub: the first request id
+    // is enough to find the request in the logs; the body has them all.
+    request_id: (body.requestIds[0] ?? '').slice(0, 256),
+  };
+}
+
+function header(codec: Codec): Buffer {
+  return Buffer.from([MAGIC_0, MAGIC_1, ENVELOPE_VERSION, CODECS[codec]]);
+}
+
+const zstdCompress = promisify(zlib.zstdCompress);
+const gzip = promisify(zlib.gzip);
+const zstdDecompress = promisify(zlib.zstdDecompress);
+const gunzip = promisify(zlib.gunzip);
+
+/**
+ * Encodes an envelope. Compression runs on libuv's thread pool (async), so the
+ * caller's event loop is not blocked by it.
+ */
+export async function encodeEnvelope(
+  stream: string,
+  events: readonly RoutedEvent[],
+  options: { codec?: Codec } = {},
+): Promise<EncodedEnvelope> {
+  const codec = options.codec ?? 'zstd';
+  const body = toWireBody(stream, events);
+  const json = Buffer.from(JSON.stringify(body), 'utf8');
+  const compressed =
+    codec === 'zstd' ? await zstdCompress(json) : codec === 'gzip' ? await gzip(json) : json;
+  const data = Buffer.concat([header(codec), compressed]);
+  if (data.length > MAX_ENVELOPE_BYTES) {
+    throw new EnvelopeError(
+      'too_large',
+      `envelope is ${data.length} bytes, over the ${MAX_ENVELOPE_BYTES}-byte limit; publish fewer events per envelope`,
+    );
+  }
+  return { data, attributes: attributesFor(body) };
+}
+
+function parseHeader(data: Uint8Array): Codec {
+  if (data.length < HEADER_BYTES || data[0] !== MAGIC_0 || data[1] !== MAGIC_1) {
+    throw new EnvelopeError('not_an_envelope', 'message is not an eventkit envelope (bad magic bytes)');
+  }
+  const version = data[2];
+  if (version !== ENVELOPE_VERSION) {
+    throw new EnvelopeError(
+      'unknown_version',
+      `envelope version ${version} is not supported by this worker (it reads version ${ENVELOPE_VERSION}); upgrade the worker`,
+    );
+  }
+  const codecByte = data[3];
+  const codec = (Object.keys(CODECS) as Codec[]).find((c) => CODECS[c] === codecByte);
+  if (codec === undefined) throw new EnvelopeError('unknown_codec', `envelope codec ${codecByte} is unknown`);
+  return codec;
+}
+
+function fromWireBody(json: Buffer): Envelope {
+  let body: unknown;
+  try {
+    body = JSON.parse(json.toString('utf8'));
+  } catch {
+    throw new EnvelopeError('corrupt', 'envelope body is not valid JSON');
+  }
+  if (!isWireBody(body)) throw new EnvelopeError('corrupt', 'envelope body does not have the version 1 shape');
+  const events: RoutedEvent[] = [];
+  for (const [s, r, event] of body.events) {
+    const source = body.sources[s];
+    const requestId = body.requestIds[r];
+    if (source === undefined || requestId === undefined) {
+      throw new EnvelopeError('corrupt', 'envelope references a source or request id it does not list');
+    }
+    events.push({ event, source, requestId, stream: body.stream });
+  }
+  return { version: ENVELOPE_VERSION, stream: body.stream, events };
+}
+
+function isWireBody(x: unknown): x is WireBody {
+  if (typeof x !== 'object' || x === null) return false;
+  const b = x as Record<string, unknown>;
+  return (
+    typeof b.stream === 'string' &&
+    Array.isArray(b.sources) &&
+    b.sources.every((s) => typeof s === 'string') &&
+    Array.isArray(b.requestIds) &&
+    b.requestIds.every((s) => typeof s === 'string') &&
+    Array.isArray(b.events) &&
+    b.events.every(
+      (e) =>
+        Array.isArray(e) &&
+        e.length === 3 &&
+        Number.isInteger(e[0]) &&
+        Number.isInteger(e[1]) &&
+        typeof e[2] === 'object' &&
+        e[2] !== null &&
+        !Array.isArray(e[2]),
+    )
+  );
+}
+
+/** Decodes an envelope, throwing EnvelopeError (with a code) for anything it cannot read. */
+export async function decodeEnvelope(data: Uint8Array): Promise<Envelope> {
+  const codec = parseHeader(data);
+  const payload = Buffer.from(data.buffer, data.byteOffset + HEADER_BYTES, data.byteLength - HEADER_BYTES);
+  let json: Buffer;
+  try {
+    json =
+      codec === 'zstd'
+        ? await zstdDecompress(payload, { maxOutputLength: MAX_DECODED_BYTES })
+        : codec === 'gzip'
+          ? await gunzip(payload, { maxOutputLength: MAX_DECODED_BYTES })
+          : payload;
+  } catch (err) {
+    const tooBig = (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
+    throw tooBig
+      ? new EnvelopeError('too_large', `envelope decompresses to more than ${MAX_DECODED_BYTES} bytes`)
+      : new EnvelopeError('corrupt', `envelope body does not decompress (${codec}): ${(err as Error).message}`);
+  }
+  if (json.length > MAX_DECODED_BYTES) {
+    throw new EnvelopeError('too_large', `envelope body is more than ${MAX_DECODED_BYTES} bytes`);
+  }
+  return fromWireBody(json);
+}

@@ -1,0 +1,1 @@
+export { fnv1a32, type PartitionKeySource, partitionFor, partitionKey } from './partitioner.ts';

@@ -1,0 +1,21 @@
+export type { DeadLetterFilter, DeadLetterSink, DeadLetterStore } from './dead-letter.ts';
+export type { EventBatch, EventSink, WriteReceipt } from './event-sink.ts';
+export {
+  type ListOptions,
+  type ListPage,
+  listAll,
+  ObjectExistsError,
+  type ObjectInfo,
+  ObjectNotFoundError,
+  type ObjectStore,
+  type PutOptions,
+} from './object-store.ts';
+export type {
+  Disposition,
+  FlowControl,
+  MessageHandler,
+  QueueMessage,
+  QueuePublisher,
+  QueueSubscriber,
+} from './queue.ts';
+export type { LedgerEntry, LoadFile, LoadJob, LoadResult, LoadTable, Warehouse } from './warehouse.ts';

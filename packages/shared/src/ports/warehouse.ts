@@ -1,0 +1,53 @@
+// The warehouse the loader fills: BigQuery in production, DuckDB locally.
+//
+// Exactly-once per file and no duplicate events are the warehouse's promise:
+// - a job has a deterministic id derived from its files; running a job whose id
+//   already finished returns the first result and changes nothing;
+// - rows are deduplicated on (source, message_id) against the target table
+//   within a look-back window of `dedupWindowDays` of received_at;
+// - a file is in the ledger (`_loaded_files`) only once its rows are in the table.
+
+export type LoadTable = 'events' | 'errors';
+
+export interface LoadFile {
+  key: string;
+  uri: string;
+  size: number;
+}
+
+export interface LoadJob {
+  /** Deterministic: the same files always give the same id. */
+  id: string;
+  table: LoadTable;
+  files: readonly LoadFile[];
+  dedupWindowDays: number;
+}
+
+export interface LoadResult {
+  jobId: string;
+  /** Rows read from the files. */
+  rowsRead: number;
+  /** Rows that were new and went into the table (rowsRead minus duplicates). */
+  rowsInserted: number;
+  /** True when the job had already finished before: nothing was loaded again. */
+  alreadyDone: boolean;
+}
+
+export interface LedgerEntry {
+  key: string;
+  jobId: string;
+  rows: number;
+  loadedAt: Date;
+}
+
+export interface Warehouse {
+  /** `bigquery`, `duckdb`, `memory`: for logs and metrics. */
+  readonly kind: string;
+  /** Creates the dataset, tables and ledger when missing. Idempotent. */
+  ensureTables(): Promise<void>;
+  /** The subset of `keys` already recorded as loaded. */
+  loadedKeys(keys: readonly string[]): Promise<Set<string>>;
+  /** Loads and records the job's files exactly once (see above). */
+  load(job: LoadJob): Promise<LoadResult>;
+  close(): Promise<void>;
+}
