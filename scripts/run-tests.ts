@@ -38,6 +38,10 @@ const args = [
 ];
 if (files.some(isInt)) args.push('--test-global-setup=packages/testing/src/global-setup.ts');
 
-const env = { ...process.env, METADATA_SERVER_DETECTION: 'none', EVENTKIT_LOG_LEVEL: process.env.EVENTKIT_LOG_LEVEL ?? 'silent' };
+const env = {
+  ...process.env,
+  METADATA_SERVER_DETECTION: 'none',
+  EVENTKIT_LOG_LEVEL: process.env.EVENTKIT_LOG_LEVEL ?? 'silent',
+};
 const res = spawnSync(process.execPath, [...args, ...files], { cwd: root, stdio: 'inherit', env });
 process.exit(res.status ?? 1);

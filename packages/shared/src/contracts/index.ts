@@ -1,7 +1,7 @@
 // Contract test suites, reused by every adapter's tests. Imported only from
 // tests (they register node:test suites).
-export { objectStoreContract, type ObjectStoreUnderTest } from './object-store.contract.ts';
-export { eventually, queueContract, type QueueUnderTest } from './queue.contract.ts';
+export { type ObjectStoreUnderTest, objectStoreContract } from './object-store.contract.ts';
+export { eventually, type QueueUnderTest, queueContract } from './queue.contract.ts';
 export {
   type DeadLetterStoreUnderTest,
   deadLetterStoreContract,
@@ -10,4 +10,9 @@ export {
   sampleDeadLetter,
   sampleEvent,
 } from './sinks.contract.ts';
-export { type ContractRow, contractRow, warehouseContract, type WarehouseUnderTest } from './warehouse.contract.ts';
+export {
+  type ContractRow,
+  contractRow,
+  type WarehouseUnderTest,
+  warehouseContract,
+} from './warehouse.contract.ts';

@@ -8,7 +8,8 @@ export interface ObjectStoreUnderTest {
   cleanup(): Promise<void>;
 }
 
-const hiveKey = (n: number) => `events/stream=events/date=2026-11-27/hour=10/worker-1-${String(n).padStart(4, '0')}.parquet`;
+const hiveKey = (n: number) =>
+  `events/stream=events/date=2026-11-27/hour=10/worker-1-${String(n).padStart(4, '0')}.parquet`;
 
 export function objectStoreContract(name: string, make: () => Promise<ObjectStoreUnderTest>): void {
   describe(`object store contract: ${name}`, () => {
@@ -37,7 +38,10 @@ export function objectStoreContract(name: string, make: () => Promise<ObjectStor
     test('create-only put refuses to overwrite and keeps the first object intact', async () => {
       const store = await open();
       await store.put('errors/x.ndjson', Buffer.from('first'), { ifNotExists: true });
-      await assert.rejects(store.put('errors/x.ndjson', Buffer.from('second'), { ifNotExists: true }), ObjectExistsError);
+      await assert.rejects(
+        store.put('errors/x.ndjson', Buffer.from('second'), { ifNotExists: true }),
+        ObjectExistsError,
+      );
       assert.equal((await store.get('errors/x.ndjson')).toString(), 'first');
     });
 

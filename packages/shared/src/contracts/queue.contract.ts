@@ -2,7 +2,13 @@
 // adapter's test file with a factory that builds a fresh, empty queue.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import type { FlowControl, MessageHandler, QueueMessage, QueuePublisher, QueueSubscriber } from '../ports/queue.ts';
+import type {
+  FlowControl,
+  MessageHandler,
+  QueueMessage,
+  QueuePublisher,
+  QueueSubscriber,
+} from '../ports/queue.ts';
 
 export interface QueueUnderTest {
   publisher: QueuePublisher;
@@ -12,7 +18,11 @@ export interface QueueUnderTest {
 }
 
 /** Resolves when `predicate` holds, polling; rejects after `timeoutMs`. */
-export async function eventually(predicate: () => boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
+export async function eventually(
+  predicate: () => boolean,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -114,7 +124,9 @@ export function queueContract(name: string, make: () => Promise<QueueUnderTest>)
       };
       const sub = q.subscriber({ maxMessages: 3, maxBytes: 10 * 1024 * 1024 });
       await sub.start(handler);
-      await Promise.all(Array.from({ length: 20 }, (_, i) => q.publisher.publish(Buffer.from(String(i)), {})));
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => q.publisher.publish(Buffer.from(String(i)), {})),
+      );
       await eventually(() => done >= 20, 30_000, 'all 20 handled');
       assert.ok(peak <= 3, `peak in flight ${peak} > 3`);
       assert.ok(peak >= 1);
@@ -149,7 +161,11 @@ export function queueContract(name: string, make: () => Promise<QueueUnderTest>)
         later.push(m.attributes.k ?? '');
         return 'ack';
       });
-      await eventually(() => later.includes('y'), 30_000, 'message published during stop reaching the next subscriber');
+      await eventually(
+        () => later.includes('y'),
+        30_000,
+        'message published during stop reaching the next subscriber',
+      );
       await second.stop();
     });
   });

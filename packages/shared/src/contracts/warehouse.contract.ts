@@ -93,7 +93,10 @@ export function warehouseContract(name: string, make: () => Promise<WarehouseUnd
       const first = await w.warehouse.load(job([a, b]));
       assert.equal(first.rowsRead, 5);
       assert.equal(first.rowsInserted, 3);
-      const c = await w.stageFile([contractRow(3, { received_at: '2026-11-28T09:00:00.000Z' }), contractRow(4)]);
+      const c = await w.stageFile([
+        contractRow(3, { received_at: '2026-11-28T09:00:00.000Z' }),
+        contractRow(4),
+      ]);
       const second = await w.warehouse.load(job([c]));
       assert.equal(second.rowsInserted, 1);
       assert.deepEqual(sortedKeys(await w.eventKeys()), ['web:m-1', 'web:m-2', 'web:m-3', 'web:m-4']);

@@ -60,15 +60,18 @@ describe('envelope', () => {
 
   test('round-trips any JSON properties (property-based)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.dictionary(fc.string(), fc.jsonValue()), { maxLength: 20 }), async (props) => {
-        const events = props.map((properties, i) => {
-          const e = routed(i);
-          e.event.properties = properties;
-          return e;
-        });
-        const decoded = await decodeEnvelope((await encodeEnvelope('events', events)).data);
-        assert.deepEqual(JSON.parse(JSON.stringify(decoded.events)), JSON.parse(JSON.stringify(events)));
-      }),
+      fc.asyncProperty(
+        fc.array(fc.dictionary(fc.string(), fc.jsonValue()), { maxLength: 20 }),
+        async (props) => {
+          const events = props.map((properties, i) => {
+            const e = routed(i);
+            e.event.properties = properties;
+            return e;
+          });
+          const decoded = await decodeEnvelope((await encodeEnvelope('events', events)).data);
+          assert.deepEqual(JSON.parse(JSON.stringify(decoded.events)), JSON.parse(JSON.stringify(events)));
+        },
+      ),
       { numRuns: 50 },
     );
   });

@@ -125,8 +125,7 @@ export async function encodeEnvelope(
   const codec = options.codec ?? 'zstd';
   const body = toWireBody(stream, events);
   const json = Buffer.from(JSON.stringify(body), 'utf8');
-  const compressed =
-    codec === 'zstd' ? await zstdCompress(json) : codec === 'gzip' ? await gzip(json) : json;
+  const compressed = codec === 'zstd' ? await zstdCompress(json) : codec === 'gzip' ? await gzip(json) : json;
   const data = Buffer.concat([header(codec), compressed]);
   if (data.length > MAX_ENVELOPE_BYTES) {
     throw new EnvelopeError(
@@ -161,7 +160,8 @@ function fromWireBody(json: Buffer): Envelope {
   } catch {
     throw new EnvelopeError('corrupt', 'envelope body is not valid JSON');
   }
-  if (!isWireBody(body)) throw new EnvelopeError('corrupt', 'envelope body does not have the version 1 shape');
+  if (!isWireBody(body))
+    throw new EnvelopeError('corrupt', 'envelope body does not have the version 1 shape');
   const events: RoutedEvent[] = [];
   for (const [s, r, event] of body.events) {
     const source = body.sources[s];
@@ -213,7 +213,10 @@ export async function decodeEnvelope(data: Uint8Array): Promise<Envelope> {
     const tooBig = (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
     throw tooBig
       ? new EnvelopeError('too_large', `envelope decompresses to more than ${MAX_DECODED_BYTES} bytes`)
-      : new EnvelopeError('corrupt', `envelope body does not decompress (${codec}): ${(err as Error).message}`);
+      : new EnvelopeError(
+          'corrupt',
+          `envelope body does not decompress (${codec}): ${(err as Error).message}`,
+        );
   }
   if (json.length > MAX_DECODED_BYTES) {
     throw new EnvelopeError('too_large', `envelope body is more than ${MAX_DECODED_BYTES} bytes`);

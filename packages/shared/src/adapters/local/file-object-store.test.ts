@@ -23,11 +23,18 @@ describe('FileObjectStore specifics', () => {
     const store = new FileObjectStore(root);
     const key = 'events/stream=events/date=2026-11-27/hour=10/w-1.parquet';
     const info = await store.put(key, Buffer.from('x'), { ifNotExists: true });
-    assert.equal(info.uri, path.join(root, 'events', 'stream=events', 'date=2026-11-27', 'hour=10', 'w-1.parquet'));
+    assert.equal(
+      info.uri,
+      path.join(root, 'events', 'stream=events', 'date=2026-11-27', 'hour=10', 'w-1.parquet'),
+    );
     const dir = await fs.readdir(path.dirname(info.uri));
     assert.deepEqual(dir, ['w-1.parquet']);
     await assert.rejects(store.put(key, Buffer.from('y'), { ifNotExists: true }), ObjectExistsError);
-    assert.deepEqual(await fs.readdir(path.dirname(info.uri)), ['w-1.parquet'], 'a refused put must not leave a temporary');
+    assert.deepEqual(
+      await fs.readdir(path.dirname(info.uri)),
+      ['w-1.parquet'],
+      'a refused put must not leave a temporary',
+    );
     await fs.rm(root, { recursive: true, force: true });
   });
 
@@ -59,7 +66,9 @@ describe('FileObjectStore specifics', () => {
     );
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
     assert.ok(
-      results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof ObjectExistsError),
+      results
+        .filter((r) => r.status === 'rejected')
+        .every((r) => (r as PromiseRejectedResult).reason instanceof ObjectExistsError),
     );
     await fs.rm(root, { recursive: true, force: true });
   });

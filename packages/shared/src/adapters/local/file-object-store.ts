@@ -31,7 +31,8 @@ export class InvalidObjectKeyError extends Error {
 }
 
 function checkKey(key: string): void {
-  if (key.length === 0 || key.length > 1024) throw new InvalidObjectKeyError(key, 'must be 1 to 1024 characters');
+  if (key.length === 0 || key.length > 1024)
+    throw new InvalidObjectKeyError(key, 'must be 1 to 1024 characters');
   if (key.startsWith('/') || key.includes('\\') || key.includes('\0')) {
     throw new InvalidObjectKeyError(key, 'must be a relative path with "/" separators');
   }
@@ -118,7 +119,9 @@ export class FileObjectStore implements ObjectStore {
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
     const pageSize = options.pageSize ?? 1000;
-    const after = options.pageToken ? Buffer.from(options.pageToken, 'base64url').toString() : options.startAfter;
+    const after = options.pageToken
+      ? Buffer.from(options.pageToken, 'base64url').toString()
+      : options.startAfter;
     // Walk only the deepest directory the prefix names, not the whole tree.
     const dirPart = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
     const base = dirPart ? path.join(this.root, ...dirPart.split('/')) : this.root;
@@ -141,7 +144,9 @@ export class FileObjectStore implements ObjectStore {
       if (info) objects.push(info);
     }
     const last = page.at(-1);
-    return keys.length > pageSize && last ? { objects, nextPageToken: Buffer.from(last).toString('base64url') } : { objects };
+    return keys.length > pageSize && last
+      ? { objects, nextPageToken: Buffer.from(last).toString('base64url') }
+      : { objects };
   }
 
   async delete(key: string): Promise<void> {

@@ -1,5 +1,10 @@
 // The in-memory adapters against the shared contracts.
-import { deadLetterStoreContract, eventSinkContract, queueContract, warehouseContract } from '../../contracts/index.ts';
+import {
+  deadLetterStoreContract,
+  eventSinkContract,
+  queueContract,
+  warehouseContract,
+} from '../../contracts/index.ts';
 import type { LoadFile } from '../../ports/warehouse.ts';
 import { MemoryObjectStore } from './memory-object-store.ts';
 import { MemoryQueue } from './memory-queue.ts';
@@ -16,7 +21,10 @@ eventSinkContract('memory', async () => {
   return { sink, readBack: async () => sink.events(), cleanup: async () => {} };
 });
 
-deadLetterStoreContract('memory', async () => ({ store: new MemoryDeadLetterStore(), cleanup: async () => {} }));
+deadLetterStoreContract('memory', async () => ({
+  store: new MemoryDeadLetterStore(),
+  cleanup: async () => {},
+}));
 
 warehouseContract('memory', async () => {
   const files = new MemoryObjectStore();
@@ -31,7 +39,10 @@ warehouseContract('memory', async () => {
   return {
     warehouse,
     stageFile: async (rows) => {
-      const info = await files.put(`events/f-${++n}.ndjson`, Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n')));
+      const info = await files.put(
+        `events/f-${++n}.ndjson`,
+        Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n')),
+      );
       return { key: info.key, uri: info.uri, size: info.size };
     },
     eventKeys: async () =>

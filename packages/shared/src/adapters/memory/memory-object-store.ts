@@ -44,14 +44,18 @@ export class MemoryObjectStore implements ObjectStore {
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
     const pageSize = options.pageSize ?? 1000;
-    const after = options.pageToken ? Buffer.from(options.pageToken, 'base64url').toString() : options.startAfter;
+    const after = options.pageToken
+      ? Buffer.from(options.pageToken, 'base64url').toString()
+      : options.startAfter;
     const keys = [...this.#objects.keys()]
       .filter((k) => k.startsWith(prefix) && (after === undefined || k > after))
       .sort();
     const page = keys.slice(0, pageSize);
     const objects = page.map((k) => this.#info(k, this.#objects.get(k)!));
     const last = page.at(-1);
-    return keys.length > pageSize && last ? { objects, nextPageToken: Buffer.from(last).toString('base64url') } : { objects };
+    return keys.length > pageSize && last
+      ? { objects, nextPageToken: Buffer.from(last).toString('base64url') }
+      : { objects };
   }
 
   async delete(key: string): Promise<void> {

@@ -5,7 +5,13 @@ import { MemoryQueue, QueueClosedError } from './memory-queue.ts';
 
 const flow = { maxMessages: 10, maxBytes: 1024 * 1024 };
 const settledState = async (p: Promise<unknown>) =>
-  Promise.race([p.then(() => 'resolved', () => 'rejected'), new Promise((r) => setTimeout(() => r('pending'), 30))]);
+  Promise.race([
+    p.then(
+      () => 'resolved',
+      () => 'rejected',
+    ),
+    new Promise((r) => setTimeout(() => r('pending'), 30)),
+  ]);
 
 describe('MemoryQueue in local mode (publish resolves on ack)', () => {
   test('publish() stays pending until a handler acks — not on delivery, not on nack', async () => {

@@ -72,7 +72,12 @@ export class MemoryQueue implements QueuePublisher, QueueSubscriber {
 
   /** Counts for metrics and the local status line. */
   stats(): { held: number; ready: number; inFlight: number; inFlightBytes: number } {
-    return { held: this.#held, ready: this.#ready.length, inFlight: this.#inFlight, inFlightBytes: this.#inFlightBytes };
+    return {
+      held: this.#held,
+      ready: this.#ready.length,
+      inFlight: this.#inFlight,
+      inFlightBytes: this.#inFlightBytes,
+    };
   }
 
   async publish(data: Buffer, attributes: Record<string, string>): Promise<string> {
@@ -80,7 +85,13 @@ export class MemoryQueue implements QueuePublisher, QueueSubscriber {
       await new Promise<void>((resolve) => this.#capacityWaiters.push(resolve));
     }
     if (this.#closed) throw new QueueClosedError();
-    const entry: Entry = { id: randomUUID(), data, attributes: { ...attributes }, publishedAt: new Date(), attempts: 0 };
+    const entry: Entry = {
+      id: randomUUID(),
+      data,
+      attributes: { ...attributes },
+      publishedAt: new Date(),
+      attempts: 0,
+    };
     this.#held++;
     const result =
       this.#resolveOn === 'ack'

@@ -28,7 +28,10 @@ export class MemoryEventSink implements EventSink {
   async write(batch: EventBatch): Promise<WriteReceipt> {
     this.faults.trip();
     this.batches.push({ ...batch, events: [...batch.events] });
-    return { count: batch.events.length, location: `memory://${batch.stream}/${batch.partition}/${this.batches.length}` };
+    return {
+      count: batch.events.length,
+      location: `memory://${batch.stream}/${batch.partition}/${this.batches.length}`,
+    };
   }
 
   /** Every event written, in write order (duplicates included). */

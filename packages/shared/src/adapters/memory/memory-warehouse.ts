@@ -48,9 +48,19 @@ export class MemoryWarehouse implements Warehouse {
     const inserted = fresh.filter((r) => !existing.has(keyOf(r)));
     target.push(...inserted.map((r) => ({ ...r, loaded_at: loadedAt.toISOString() })));
     for (const file of job.files) {
-      this.ledger.set(file.key, { key: file.key, jobId: job.id, rows: rowsPerFile.get(file.key) ?? 0, loadedAt });
+      this.ledger.set(file.key, {
+        key: file.key,
+        jobId: job.id,
+        rows: rowsPerFile.get(file.key) ?? 0,
+        loadedAt,
+      });
     }
-    const result = { jobId: job.id, rowsRead: staged.length, rowsInserted: inserted.length, alreadyDone: false };
+    const result = {
+      jobId: job.id,
+      rowsRead: staged.length,
+      rowsInserted: inserted.length,
+      alreadyDone: false,
+    };
     this.#jobs.set(job.id, result);
     return result;
   }

@@ -1,0 +1,57 @@
+// Worker-thread side of the WAL: owns the SQLite connection and answers RPCs
+// from wal.ts. Everything here may block (SQLite, fsync): that is the point of
+// running it off the HTTP event loop.
+import { parentPort, workerData } from 'node:worker_threads';
+import { WalStore, type WalSync } from './store.ts';
+
+export type WalRequest =
+  | { id: number; op: 'append'; rows: Parameters<WalStore['append']>[0] }
+  | { id: number; op: 'readPending'; afterId: number; limit: number; maxBytes: number }
+  | { id: number; op: 'markPublished'; ids: number[]; at: number }
+  | { id: number; op: 'stats' }
+  | { id: number; op: 'cleanup'; retentionMs: number; maxPublished: number; now: number }
+  | { id: number; op: 'close' };
+
+export type WalResponse =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: string };
+
+const { path, sync } = workerData as { path: string; sync: WalSync };
+const port = parentPort;
+if (!port) throw new Error('wal/thread.ts must run as a worker thread');
+
+let store: WalStore | undefined;
+try {
+  store = new WalStore(path, { sync });
+  port.postMessage({ id: 0, ok: true, result: 'open' } satisfies WalResponse);
+} catch (err) {
+  port.postMessage({ id: 0, ok: false, error: (err as Error).message } satisfies WalResponse);
+}
+
+function handle(req: WalRequest): unknown {
+  if (!store) throw new Error('WAL is not open');
+  switch (req.op) {
+    case 'append':
+      return store.append(req.rows);
+    case 'readPending':
+      return store.readPending(req.afterId, req.limit, req.maxBytes);
+    case 'markPublished':
+      return store.markPublished(req.ids, req.at);
+    case 'stats':
+      return store.stats();
+    case 'cleanup':
+      return store.cleanup(req);
+    case 'close':
+      store.close();
+      store = undefined;
+      return null;
+  }
+}
+
+port.on('message', (req: WalRequest) => {
+  try {
+    port.postMessage({ id: req.id, ok: true, result: handle(req) } satisfies WalResponse);
+  } catch (err) {
+    port.postMessage({ id: req.id, ok: false, error: (err as Error).message } satisfies WalResponse);
+  }
+});

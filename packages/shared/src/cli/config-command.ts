@@ -1,0 +1,113 @@
+// `<program> config`: loads and validates the executable's configuration from
+// the environment and flags, exactly as its main command would, and prints it
+// with secrets masked. Exit 0 means "this configuration will start"; a bad
+// setting exits 2 with the one-line ConfigError. Operators use it to check a
+// deployment's environment; `--json` is for scripts.
+import type { Command } from 'commander';
+import { type Env, type Flags, type LoadedConfig, loadConfig, type ValueSource } from '../config/load.ts';
+import { REDACTED, redactedConfig } from '../config/redact.ts';
+import { type Role, type SettingEntry, settingsFor } from '../config/settings.ts';
+import { createLogger, type Logger, type LogLevel } from '../logging/logger.ts';
+import { addSettingOptions, type CliIo } from './program.ts';
+
+export interface ConfigCommandOptions {
+  /** The environment to read (the composition root passes process.env). */
+  env: Env;
+  /** Where output goes; default the process's stdout and stderr. */
+  io?: CliIo;
+  /** Where warnings are logged; default stderr, so stdout stays parseable. */
+  logDestination?: number | NodeJS.WritableStream;
+}
+
+/** Logs the loader's warnings (deprecated aliases, ignored settings) once each. */
+export function logConfigWarnings(logger: Logger, warnings: readonly string[]): void {
+  for (const detail of warnings) logger.warn({ detail }, 'config_warning');
+}
+
+/** The logger the configuration asks for, named after the executable. */
+export function loggerFor(
+  config: { readonly logLevel: LogLevel; readonly jsonLogs: boolean },
+  name: string,
+  destination?: number | NodeJS.WritableStream,
+): Logger {
+  return createLogger({
+    level: config.logLevel,
+    json: config.jsonLogs,
+    name,
+    ...(destination === undefined ? {} : { destination }),
+  });
+}
+
+function displayValue(setting: SettingEntry, value: unknown): string {
+  if (value === undefined) return '(unset)';
+  if (setting.secret) return REDACTED;
+  if (value === '') return '(empty)';
+  return setting.parser.format(value);
+}
+
+function displaySource(setting: SettingEntry, source: ValueSource | undefined, env: Env): string {
+  switch (source) {
+    case 'flag':
+      return `flag ${setting.flag}`;
+    case 'env':
+      return 'env';
+    case 'alias':
+      return `env ${setting.aliases.find((a) => env[a.env]?.trim())?.env ?? 'alias'} (deprecated)`;
+    case 'default':
+      return 'default';
+    default:
+      return '';
+  }
+}
+
+/** The human-readable listing: one line per setting, with where its value came from. */
+export function formatConfigListing(
+  programName: string,
+  role: Role,
+  loaded: LoadedConfig<Role>,
+  env: Env,
+): string {
+  const settings = settingsFor(role);
+  const values = loaded.config as Readonly<Record<string, unknown>>;
+  const rows = settings.map((s) => [
+    s.env,
+    displayValue(s, values[s.key]),
+    displaySource(s, loaded.sources[s.key], env),
+  ]);
+  const w0 = Math.max(...rows.map((r) => r[0]!.length));
+  const w1 = Math.min(48, Math.max(...rows.map((r) => r[1]!.length)));
+  const lines = rows.map(([k, v, src]) => `  ${k!.padEnd(w0)}  ${v!.padEnd(w1)}  ${src}`.trimEnd());
+  return `${programName} configuration (valid; secrets masked):\n${lines.join('\n')}\n`;
+}
+
+/** Adds the `config` command: validates and prints the role's configuration. */
+export function addConfigCommand(program: Command, role: Role, opts: ConfigCommandOptions): Command {
+  const cmd = program
+    .command('config')
+    .description(
+      'Check the configuration from the environment and flags, and print it with secrets masked (exit 2 if invalid).',
+    )
+    .option('--json', 'print JSON ({ role, config, sources, warnings }) for scripts');
+  addSettingOptions(cmd, role);
+  cmd.action((flags: Flags & { json?: boolean }) => {
+    const io = opts.io ?? {
+      stdout: (s: string) => void process.stdout.write(s),
+      stderr: (s: string) => void process.stderr.write(s),
+    };
+    const loaded = loadConfig(role, opts.env, flags);
+    const logger = loggerFor(loaded.config, program.name(), opts.logDestination ?? 2);
+    logConfigWarnings(logger, loaded.warnings);
+    if (flags.json) {
+      const out = {
+        role,
+        config: redactedConfig(loaded.config),
+        sources: loaded.sources,
+        warnings: loaded.warnings,
+      };
+      io.stdout(`${JSON.stringify(out, null, 2)}\n`);
+    } else {
+      io.stdout(formatConfigListing(program.name(), role, loaded as LoadedConfig<Role>, opts.env));
+    }
+  });
+  return cmd;
+}

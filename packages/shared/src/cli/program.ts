@@ -1,0 +1,138 @@
+// Commander (v15) helpers so every eventkit CLI behaves the same:
+// - `--version` / `-V` prints the package version; `--help` / `-h` works on
+//   every command;
+// - every setting of the executable is a flag that overrides its environment
+//   variable (help shows the variable and the default);
+// - bad usage (unknown option or command, missing argument) → exit 2, the
+//   error on one line prefixed with the program name, then a usage hint;
+// - a ConfigError → exit 2 with one line `eventkit-gateway: <message>`;
+//   a CliError → its exit code with one line; anything else → exit 1.
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError } from '../config/errors.ts';
+import { type Role, type SettingEntry, settingsFor } from '../config/settings.ts';
+
+/** Exit code for bad usage and bad configuration (as sysexits' EX_USAGE is for shells: 2). */
+export const EXIT_USAGE = 2;
+
+/** A failure an action reports to the user as one line, with its own exit code (default 1). */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+export interface ProgramSpec {
+  /** Executable name, e.g. `eventkit-gateway`. */
+  name: string;
+  /** The package's version (package.json). */
+  version: string;
+  description: string;
+}
+
+/** A commander program with the house conventions; add commands with `program.command(...)`. */
+export function createProgram(spec: ProgramSpec): Command {
+  const program = new Command(spec.name)
+    .description(spec.description)
+    .version(spec.version, '-V, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'show help')
+    .helpCommand('help [command]', 'show help for a command')
+    .showSuggestionAfterError(true)
+    // Program-level options only before a subcommand, so a program with its own
+    // setting flags (eventkit-dev) and its `config` command never compete for them.
+    .enablePositionalOptions();
+  // Exits are decided by runCli: commander must throw, never call process.exit.
+  program.exitOverride();
+  return program;
+}
+
+function helpGroupOf(setting: SettingEntry): string {
+  return `${setting.group} settings:`;
+}
+
+function optionFor(setting: SettingEntry): Option {
+  const { parser } = setting;
+  const flags = `${setting.flag} ${parser.isBoolean ? '[true|false]' : parser.metavar.replace(/^\[(.*)\]$/, '<$1>')}`;
+  const def = setting.defaultText === '' ? 'unset' : setting.defaultText;
+  const secret = setting.secret ? '; secret' : '';
+  const description = `${setting.description} [env ${setting.env}; default ${def}${secret}]`;
+  // No commander default or .env(): the config loader owns precedence, so a
+  // flag value is present only when the user typed it.
+  return new Option(flags, description).helpGroup(helpGroupOf(setting));
+}
+
+/**
+ * Adds a flag for every setting the role reads (`--port <n>`, `--json-logs [true|false]`, …).
+ * Pass the command's `opts()` to the role's config loader: flags override env.
+ */
+export function addSettingOptions(command: Command, role: Role): Command {
+  for (const setting of settingsFor(role)) command.addOption(optionFor(setting));
+  return command;
+}
+
+/** `eventkit-worker dlq list` for a nested command. */
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+export interface CliIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+const processIo: CliIo = {
+  stdout: (s) => void process.stdout.write(s),
+  stderr: (s) => void process.stderr.write(s),
+};
+
+/** Applies the shared output and error conventions to a command and all its subcommands. */
+function configureTree(cmd: Command, programName: string, io: CliIo): void {
+  const path = commandPath(cmd);
+  cmd.exitOverride();
+  cmd.configureOutput({
+    writeOut: io.stdout,
+    writeErr: io.stderr,
+    // commander writes "error: unknown option '--x'"; house style is "<program>: <problem>".
+    outputError: (str, write) => write(`${programName}: ${str.replace(/^error: /, '')}`),
+  });
+  cmd.showHelpAfterError(`Usage: ${path} ${cmd.usage()}\nRun '${path} --help' for details.`);
+  for (const sub of cmd.commands) configureTree(sub, programName, io);
+}
+
+/**
+ * Parses `argv` (process.argv form) and runs the matching action. Returns the
+ * exit code instead of exiting, so output is flushed and tests can call it:
+ *   process.exitCode = await runCli(program, process.argv);
+ */
+export async function runCli(
+  program: Command,
+  argv: readonly string[],
+  io: CliIo = processIo,
+): Promise<number> {
+  const name = program.name();
+  configureTree(program, name, io);
+  try {
+    await program.parseAsync([...argv], { from: 'node' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with exit code 0; usage errors were already printed.
+      return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (err instanceof ConfigError) {
+      io.stderr(`${name}: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof CliError) {
+      io.stderr(`${name}: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
+      return err.exitCode;
+    }
+    // A bug or an unexpected failure: the stack helps whoever reports it.
+    io.stderr(`${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}

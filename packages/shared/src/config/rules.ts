@@ -1,0 +1,86 @@
+// Rules between settings, checked after every value parsed: the combinations
+// that cannot work fail fast here, with the variable to fix named first,
+// instead of failing later inside a Google client with a less useful message.
+import { ConfigError } from './errors.ts';
+import { type Role, SETTINGS, type SettingKey } from './settings.ts';
+
+type Values = Readonly<Record<string, unknown>>;
+
+function named(key: SettingKey): { env: string; flag: string } {
+  return SETTINGS[key];
+}
+
+function fail(key: SettingKey, problem: string): never {
+  const { env, flag } = named(key);
+  throw new ConfigError(env, flag, problem);
+}
+
+function has(values: Values, key: SettingKey): boolean {
+  return values[key] !== undefined;
+}
+
+/** Pub/Sub needs a project: always between separate processes, in dev only in pubsub mode. */
+function usesPubSub(role: Role, v: Values): boolean {
+  if (role === 'gateway' || role === 'worker') return true;
+  return role === 'dev' && v.queueMode === 'pubsub';
+}
+
+/** The loader runs as its own executable, or inside dev when the warehouse is enabled and files exist. */
+function runsLoader(role: Role, v: Values, warnings: string[]): boolean {
+  if (role === 'loader') return true;
+  if (role !== 'dev' || v.warehouseEnabled !== true) return false;
+  if (v.eventStore === 'firestore') {
+    warnings.push(
+      `${SETTINGS.warehouseEnabled.env} is ignored with ${SETTINGS.eventStore.env}=firestore: the warehouse loads event files, which firestore does not write`,
+    );
+    return false;
+  }
+  return true;
+}
+
+export function checkRules(role: Role, v: Values, warnings: string[]): void {
+  const writesEvents = role === 'worker' || role === 'dev';
+
+  if ((writesEvents || role === 'loader') && v.eventStore === 'gcs' && !has(v, 'gcpGcsBucket')) {
+    fail('gcpGcsBucket', `required when ${SETTINGS.eventStore.env} is "gcs"`);
+  }
+  if (writesEvents && v.eventStore === 'firestore' && !has(v, 'gcpProjectId')) {
+    fail('gcpProjectId', `required when ${SETTINGS.eventStore.env} is "firestore"`);
+  }
+  if (usesPubSub(role, v) && !has(v, 'gcpProjectId')) {
+    const who = role === 'dev' ? `${SETTINGS.queueMode.env} is "pubsub"` : `the ${role} uses Pub/Sub`;
+    fail('gcpProjectId', `required when ${who} (any id works with PUBSUB_EMULATOR_HOST)`);
+  }
+
+  if (runsLoader(role, v, warnings)) {
+    if (role === 'loader' && v.eventStore === 'firestore') {
+      fail('eventStore', 'the loader loads event files: expected "gcs" or "file", got "firestore"');
+    }
+    if (v.warehouse === 'bigquery') {
+      if (v.eventStore !== 'gcs') {
+        fail(
+          'warehouse',
+          `"bigquery" loads files from GCS: set ${SETTINGS.gcpGcsBucket.env} (event store gcs) or use "duckdb"`,
+        );
+      }
+      if (!has(v, 'gcpProjectId'))
+        fail('gcpProjectId', `required when ${SETTINGS.warehouse.env} is "bigquery"`);
+      if (!has(v, 'gcpBigqueryDataset')) {
+        fail('gcpBigqueryDataset', `required when ${SETTINGS.warehouse.env} is "bigquery"`);
+      }
+    }
+  }
+
+  if (writesEvents && Number(v.eventloaderBatchSize) > Number(v.bufferMaxSize)) {
+    fail(
+      'eventloaderBatchSize',
+      `${v.eventloaderBatchSize} exceeds the per-partition hard limit ${SETTINGS.bufferMaxSize.env}=${v.bufferMaxSize}; raise that too`,
+    );
+  }
+  if ((role === 'gateway' || role === 'dev') && Number(v.maxEventBytes) > Number(v.maxRequestBytes)) {
+    fail(
+      'maxEventBytes',
+      `${v.maxEventBytes} is larger than ${SETTINGS.maxRequestBytes.env}=${v.maxRequestBytes}, so no request could carry such an event`,
+    );
+  }
+}

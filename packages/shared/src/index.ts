@@ -1,0 +1,13 @@
+// @eventkit/shared — the contracts every eventkit role uses.
+// Contract test suites are a separate entry: '@eventkit/shared/contracts'.
+export * from './adapters/local/index.ts';
+export * from './adapters/memory/index.ts';
+export * from './cli/index.ts';
+export * from './config/index.ts';
+export * from './envelope/index.ts';
+export * from './event/index.ts';
+export * from './http/index.ts';
+export * from './logging/index.ts';
+export * from './metrics/index.ts';
+export * from './partition/index.ts';
+export * from './ports/index.ts';

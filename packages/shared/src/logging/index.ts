@@ -1,0 +1,13 @@
+export {
+  type CreateLoggerOptions,
+  createLogger,
+  LOG_REDACTED,
+  type Logger,
+  type LogLevel,
+  REDACTED_LOG_KEYS,
+  type RequestBindings,
+  requestLogger,
+  SEVERITY,
+  scrub,
+  silentLogger,
+} from './logger.ts';
