@@ -14,6 +14,8 @@
 #
 # Prints nothing on a warm run unless EVENTKIT_SETUP_VERBOSE=1.
 set -euo pipefail
+# Without this, a failure inside $(...) would not stop the script.
+shopt -s inherit_errexit
 
 NODE_VERSION=24.21.0
 NODE_MIN=24.15.0
@@ -63,6 +65,8 @@ node_bin_dir() {
 }
 
 NODE_BIN="$(node_bin_dir)"
+"$NODE_BIN/node" -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 24 ? 0 : 1)' ||
+  { say "the Node in $NODE_BIN does not run or is older than 24"; exit 1; }
 export PATH="$NODE_BIN:$PATH"
 # Native addons built by node-gyp must compile against the Node that runs them,
 # not the system Node's headers that the user's npmrc may point at.

@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Firestore } from '@google-cloud/firestore';
+import { type Message, PubSub } from '@google-cloud/pubsub';
+import {
+  type EmulatorHandle,
+  resetFirestore,
+  startFirestoreEmulator,
+  startPubsubEmulator,
+} from './emulators.ts';
+import { groupMembers, httpStatus, processGroupAlive } from './process-group.ts';
+import { useEmulators } from './use-emulators.ts';
+
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const globalSetupModule = fileURLToPath(new URL('../global-setup.ts', import.meta.url));
+
+/** Live (non-zombie) processes, other than this one, whose command line contains `needle`. */
+function processesMentioning(needle: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(needle)) found.push(Number(entry));
+    } catch {
+      // it ended while we looked
+    }
+  }
+  return found;
+}
+
+async function eventually(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function assertLifecycle(emulator: EmulatorHandle): Promise<void> {
+  assert.match(emulator.host, /^127\.0\.0\.1:\d+$/);
+  assert.equal(emulator.host, `127.0.0.1:${emulator.port}`);
+  assert.equal(await httpStatus(`http://${emulator.host}/`), 200);
+  const members = groupMembers(emulator.pid);
+  assert.ok(
+    members.some((m) => readFileSync(`/proc/${m.pid}/cmdline`, 'utf8').includes('java')),
+    'a java process runs in the emulator process group',
+  );
+  await emulator.stop();
+  assert.equal(processGroupAlive(emulator.pid), false, 'process group is gone');
+  for (const m of members) {
+    const alive = groupMembers(emulator.pid).find((x) => x.pid === m.pid);
+    assert.ok(!alive || alive.state === 'Z', `pid ${m.pid} is gone`);
+  }
+  assert.deepEqual(processesMentioning(`--port=${emulator.port}`), []);
+  assert.equal(await httpStatus(`http://${emulator.host}/`), 0, 'nothing answers on the port any more');
+  await emulator.stop(); // idempotent
+}
+
+describe('emulator launchers', { concurrency: true }, () => {
+  test('the Pub/Sub emulator starts, answers and stops leaving no process behind', async () => {
+    await assertLifecycle(await startPubsubEmulator());
+  });
+
+  test('the Firestore emulator starts, answers and stops leaving no process behind', async () => {
+    await assertLifecycle(await startFirestoreEmulator());
+  });
+
+  test('process groups die with the test process, on a normal exit and on SIGKILL', async () => {
+    const run = async (mode: 'exit' | 'wait') => {
+      const child = spawn(process.execPath, [fixture('orphan.fixture.ts'), mode], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+      const { pid } = JSON.parse(line) as { pid: number };
+      assert.equal(processGroupAlive(pid), true);
+      assert.ok(groupMembers(pid).length >= 3, 'watchdog, launcher and its forked child');
+      if (mode === 'wait') child.kill('SIGKILL');
+      else child.stdin.end('exit now\n');
+      await once(child, 'exit');
+      // exit handler: at once; SIGKILL: the watchdog notices within a second and terminates the group.
+      await eventually(() => !processGroupAlive(pid), 10_000, `process group ${pid} to die after ${mode}`);
+    };
+    await Promise.all([run('exit'), run('wait')]);
+  });
+
+  test('the global setup hands the hosts to test files and stops the emulators at teardown', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eventkit-global-setup-'));
+    try {
+      const out = join(dir, 'hosts.json');
+      const env: NodeJS.ProcessEnv = { ...process.env, EVENTKIT_FIXTURE_OUT: out };
+      // A test file's process carries NODE_TEST_CONTEXT; a nested `node --test` with it would not run as a runner.
+      for (const key of [
+        'PUBSUB_EMULATOR_HOST',
+        'FIRESTORE_EMULATOR_HOST',
+        'NODE_TEST_CONTEXT',
+        'NODE_TEST_WORKER_ID',
+      ]) {
+        delete env[key];
+      }
+      const child = spawn(
+        process.execPath,
+        [
+          '--test',
+          `--test-global-setup=${globalSetupModule}`,
+          '--test-reporter=dot',
+          fixture('global-env.fixture.ts'),
+        ],
+        { env, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let output = '';
+      child.stdout.on('data', (d) => {
+        output += d;
+      });
+      child.stderr.on('data', (d) => {
+        output += d;
+      });
+      const [code] = (await once(child, 'exit')) as [number];
+      assert.equal(code, 0, output);
+      const hosts = JSON.parse(readFileSync(out, 'utf8')) as {
+        pubsub: string;
+        firestore: string;
+        ppid: number;
+      };
+      assert.equal(hosts.ppid, child.pid, 'the fixture ran in its own process, a child of the runner');
+      for (const host of [hosts.pubsub, hosts.firestore]) {
+        assert.equal(await httpStatus(`http://${host}/`), 0, `${host} was stopped by globalTeardown`);
+        assert.deepEqual(processesMentioning(`--port=${host.split(':')[1]}`), []);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('emulators through the real clients', async () => {
+  const { pubsubHost, firestoreHost } = await useEmulators();
+
+  test('useEmulators exposes the hosts in the environment too', () => {
+    assert.equal(process.env.PUBSUB_EMULATOR_HOST, pubsubHost);
+    assert.equal(process.env.FIRESTORE_EMULATOR_HOST, firestoreHost);
+  });
+
+  test('publish and pull one message through @google-cloud/pubsub', async () => {
+    const pubsub = new PubSub({ projectId: 'eventkit-test', apiEndpoint: pubsubHost });
+    const name = `t-${randomUUID()}`;
+    try {
+      const [topic] = await pubsub.createTopic(name);
+      const [subscription] = await topic.createSubscription(`${name}-sub`);
+      const received = new Promise<Message>((resolve, reject) => {
+        subscription.on('message', (m: Message) => {
+          m.ack();
+          resolve(m);
+        });
+        subscription.on('error', reject);
+      });
+      const id = await topic.publishMessage({
+        data: Buffer.from('{"hello":"world"}'),
+        attributes: { stream: 'events' },
+      });
+      const message = await received;
+      assert.equal(message.id, id);
+      assert.equal(message.data.toString(), '{"hello":"world"}');
+      assert.deepEqual(message.attributes, { stream: 'events' });
+      await subscription.close();
+    } finally {
+      await pubsub.close();
+    }
+  });
+
+  test('write and read a document through @google-cloud/firestore, then reset the project', async () => {
+    const projectId = `eventkit-test-${randomUUID().slice(0, 8)}`;
+    const db = new Firestore({ projectId, host: firestoreHost, ssl: false });
+    try {
+      const ref = db.doc('streams/events/events/web:m-1');
+      await ref.set({ type: 'track', n: 1 });
+      const snap = await ref.get();
+      assert.equal(snap.exists, true);
+      assert.deepEqual(snap.data(), { type: 'track', n: 1 });
+      await resetFirestore(firestoreHost, projectId);
+      assert.equal((await ref.get()).exists, false, 'reset deleted the document');
+    } finally {
+      await db.terminate();
+    }
+  });
+});
