@@ -14,7 +14,7 @@ dev: setup
 
 test: setup
 	@$(ENV); echo "== typecheck"; pnpm run -s typecheck
-	@$(ENV); echo "== lint"; pnpm exec biome check .
+	@$(ENV); echo "== lint"; pnpm exec biome check . && node scripts/update-readme.ts --check
 	@$(ENV); echo "== tests"; node scripts/run-tests.ts all
 
 test-unit: setup
@@ -27,10 +27,10 @@ typecheck: setup
 	@$(ENV); pnpm run -s typecheck
 
 lint: setup
-	@$(ENV); pnpm exec biome check .
+	@$(ENV); pnpm exec biome check . && node scripts/update-readme.ts --check
 
 format: setup
-	@$(ENV); pnpm exec biome check --write .
+	@$(ENV); pnpm exec biome check --write . && node scripts/update-readme.ts
 
 bench: setup
 	@$(ENV); node scripts/run-bench.ts

@@ -6,9 +6,11 @@ import fc from 'fast-check';
 import type { RoutedEvent } from '../event/types.ts';
 import {
   type Codec,
+  DEAD_LETTER_STREAM,
   decodeEnvelope,
   EnvelopeError,
   encodeEnvelope,
+  encodeRawEnvelope,
   MAX_DECODED_BYTES,
   MAX_ENVELOPE_BYTES,
 } from './envelope.ts';
@@ -55,6 +57,7 @@ describe('envelope', () => {
       assert.equal(decoded.version, 1);
       assert.equal(decoded.stream, 'events');
       assert.deepEqual(decoded.events, events);
+      assert.deepEqual(decoded.deadLetters, []);
     });
   }
 
@@ -154,5 +157,42 @@ describe('envelope', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('raw envelopes (from the gateway WAL)', () => {
+  test('decode to the same events as encodeEnvelope, without a parse on the way in', async () => {
+    const events = [routed(1), routed(2, { source: 'ios' }), routed(3, { requestId: 'req-2' })];
+    const raw = events.map((e) => ({
+      source: e.source,
+      requestId: e.requestId,
+      type: e.event.type,
+      json: JSON.stringify(e.event),
+    }));
+    const encoded = await encodeRawEnvelope('events', raw);
+    const decoded = await decodeEnvelope(encoded.data);
+    assert.deepEqual(decoded.events, events);
+    assert.deepEqual(decoded.deadLetters, []);
+    assert.equal(encoded.attributes.event_count, '3');
+    assert.equal(encoded.attributes.request_id, 'req-1');
+  });
+
+  test('carry dead letters on their own stream', async () => {
+    const letter = {
+      id: 'dl-1',
+      errorType: 'validation' as const,
+      reasons: [{ code: 'missing_type', message: 'type is required' }],
+      failedAt: '2026-11-27T10:00:00.000Z',
+      requestId: 'req-7',
+      payload: { userId: 'u', event: 'x' },
+    };
+    const encoded = await encodeRawEnvelope(DEAD_LETTER_STREAM, [
+      { source: 'web', requestId: 'req-7', type: 'dead_letter', json: JSON.stringify(letter) },
+    ]);
+    assert.equal(encoded.attributes.kind, 'dead_letters');
+    assert.equal(encoded.attributes.stream, DEAD_LETTER_STREAM);
+    const decoded = await decodeEnvelope(encoded.data);
+    assert.deepEqual(decoded.events, []);
+    assert.deepEqual(decoded.deadLetters, [letter]);
   });
 });

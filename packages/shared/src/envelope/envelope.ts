@@ -12,12 +12,17 @@
 //   byte  3    codec (0 = none, 1 = gzip, 2 = zstd)
 //   rest       the codec's compression of a UTF-8 JSON body:
 //              { "stream": s, "sources": [..], "requestIds": [..],
-//                "events": [[sourceIndex, requestIdIndex, event], ...] }
+//                "events": [[sourceIndex, requestIdIndex, event], ...],
+//                "deadLetters": [deadLetter, ...] }          (optional)
 // Sources and request ids are listed once and referenced by index: a 100-event
 // batch from one request carries its request id once, not 100 times.
+//
+// Events the gateway refused (invalid) travel as dead letters in envelopes of
+// their own, on the stream DEAD_LETTER_STREAM, so they reach the dead-letter
+// store through the same durable path as valid events (WAL → queue → worker).
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import type { Reason, RoutedEvent, SegmentEvent } from '../event/types.ts';
+import type { DeadLetter, Reason, RoutedEvent, SegmentEvent } from '../event/types.ts';
 
 export const ENVELOPE_VERSION = 1;
 const MAGIC_0 = 0x45; // 'E'
@@ -35,10 +40,23 @@ export const MAX_ENVELOPE_BYTES = 9_500_000;
  */
 export const MAX_DECODED_BYTES = 64 * 1024 * 1024;
 
+/** The stream of envelopes that carry dead letters; not a valid user stream name (leading underscore). */
+export const DEAD_LETTER_STREAM = '_dead_letters';
+
 export interface Envelope {
   version: number;
   stream: string;
   events: RoutedEvent[];
+  deadLetters: DeadLetter[];
+}
+
+/** An event already serialised (as the gateway's WAL holds it), for encoding without a parse. */
+export interface RawEnvelopeItem {
+  source: string;
+  requestId: string;
+  type: string;
+  /** The event (or, on DEAD_LETTER_STREAM, the dead letter) as JSON text. */
+  json: string;
 }
 
 export interface EncodedEnvelope {
@@ -52,6 +70,7 @@ interface WireBody {
   sources: string[];
   requestIds: string[];
   events: [number, number, SegmentEvent][];
+  deadLetters?: DeadLetter[];
 }
 
 export class EnvelopeError extends Error {
@@ -91,17 +110,25 @@ function toWireBody(stream: string, events: readonly RoutedEvent[]): WireBody {
   return { stream, sources, requestIds, events: items };
 }
 
-function attributesFor(body: WireBody): Record<string, string> {
-  const types = [...new Set(body.events.map((e) => e[2].type))].sort().join(',');
+function attributes(stream: string, count: number, types: Iterable<string>, firstRequestId: string) {
   return {
-    stream: body.stream,
+    stream,
     envelope_version: String(ENVELOPE_VERSION),
-    event_count: String(body.events.length),
-    types,
+    event_count: String(count),
+    types: [...new Set(types)].sort().join(',').slice(0, 256),
     // Attribute values are capped at 1024 bytes by Pub/Sub: the first request id
     // is enough to find the request in the logs; the body has them all.
-    request_id: (body.requestIds[0] ?? '').slice(0, 256),
+    request_id: firstRequestId.slice(0, 256),
   };
+}
+
+function attributesFor(body: WireBody): Record<string, string> {
+  return attributes(
+    body.stream,
+    body.events.length,
+    body.events.map((e) => e[2].type),
+    body.requestIds[0] ?? '',
+  );
 }
 
 function header(codec: Codec): Buffer {
@@ -122,9 +149,15 @@ export async function encodeEnvelope(
   events: readonly RoutedEvent[],
   options: { codec?: Codec } = {},
 ): Promise<EncodedEnvelope> {
-  const codec = options.codec ?? 'zstd';
   const body = toWireBody(stream, events);
-  const json = Buffer.from(JSON.stringify(body), 'utf8');
+  return {
+    data: await compress(JSON.stringify(body), options.codec ?? 'zstd'),
+    attributes: attributesFor(body),
+  };
+}
+
+async function compress(text: string, codec: Codec): Promise<Buffer> {
+  const json = Buffer.from(text, 'utf8');
   const compressed = codec === 'zstd' ? await zstdCompress(json) : codec === 'gzip' ? await gzip(json) : json;
   const data = Buffer.concat([header(codec), compressed]);
   if (data.length > MAX_ENVELOPE_BYTES) {
@@ -133,7 +166,51 @@ export async function encodeEnvelope(
       `envelope is ${data.length} bytes, over the ${MAX_ENVELOPE_BYTES}-byte limit; publish fewer events per envelope`,
     );
   }
-  return { data, attributes: attributesFor(body) };
+  return data;
+}
+
+/**
+ * Encodes events that are already JSON text without parsing them again (the
+ * gateway's publisher reads them from its WAL). On DEAD_LETTER_STREAM the items
+ * are dead letters. The caller guarantees each `json` is valid JSON.
+ */
+export async function encodeRawEnvelope(
+  stream: string,
+  items: readonly RawEnvelopeItem[],
+  options: { codec?: Codec } = {},
+): Promise<EncodedEnvelope> {
+  const codec = options.codec ?? 'zstd';
+  const first = items[0]?.requestId ?? '';
+  if (stream === DEAD_LETTER_STREAM) {
+    const letters = items.map((i) => i.json).join(',');
+    const text = `{"stream":${JSON.stringify(stream)},"sources":[],"requestIds":[],"events":[],"deadLetters":[${letters}]}`;
+    return {
+      data: await compress(text, codec),
+      attributes: { ...attributes(stream, items.length, ['dead_letter'], first), kind: 'dead_letters' },
+    };
+  }
+  const sources: string[] = [];
+  const requestIds: string[] = [];
+  const sourceIndex = new Map<string, number>();
+  const requestIndex = new Map<string, number>();
+  const parts: string[] = [];
+  for (const item of items) {
+    let s = sourceIndex.get(item.source);
+    if (s === undefined) {
+      s = sources.push(item.source) - 1;
+      sourceIndex.set(item.source, s);
+    }
+    let r = requestIndex.get(item.requestId);
+    if (r === undefined) {
+      r = requestIds.push(item.requestId) - 1;
+      requestIndex.set(item.requestId, r);
+    }
+    parts.push(`[${s},${r},${item.json}]`);
+  }
+  const head = `{"stream":${JSON.stringify(stream)},"sources":${JSON.stringify(sources)},"requestIds":${JSON.stringify(requestIds)}`;
+  const text = `${head},"events":[${parts.join(',')}]}`;
+  const types = items.map((i) => i.type);
+  return { data: await compress(text, codec), attributes: attributes(stream, items.length, types, first) };
 }
 
 function parseHeader(data: Uint8Array): Codec {
@@ -171,7 +248,7 @@ function fromWireBody(json: Buffer): Envelope {
     }
     events.push({ event, source, requestId, stream: body.stream });
   }
-  return { version: ENVELOPE_VERSION, stream: body.stream, events };
+  return { version: ENVELOPE_VERSION, stream: body.stream, events, deadLetters: body.deadLetters ?? [] };
 }
 
 function isWireBody(x: unknown): x is WireBody {
@@ -193,7 +270,16 @@ function isWireBody(x: unknown): x is WireBody {
         typeof e[2] === 'object' &&
         e[2] !== null &&
         !Array.isArray(e[2]),
-    )
+    ) &&
+    (b.deadLetters === undefined ||
+      (Array.isArray(b.deadLetters) &&
+        b.deadLetters.every(
+          (l) =>
+            typeof l === 'object' &&
+            l !== null &&
+            typeof (l as DeadLetter).id === 'string' &&
+            Array.isArray((l as DeadLetter).reasons),
+        )))
   );
 }
 

@@ -1,12 +1,15 @@
 export {
   CODECS,
   type Codec,
+  DEAD_LETTER_STREAM,
   decodeEnvelope,
   ENVELOPE_VERSION,
   type EncodedEnvelope,
   type Envelope,
   EnvelopeError,
   encodeEnvelope,
+  encodeRawEnvelope,
   MAX_DECODED_BYTES,
   MAX_ENVELOPE_BYTES,
+  type RawEnvelopeItem,
 } from './envelope.ts';
