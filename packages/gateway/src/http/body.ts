@@ -1,0 +1,77 @@
+// Reading a request body within limits, whatever the client claims.
+//
+// Clients label JSON as application/json, text/plain (every analytics.js
+// request, the Rudder beacon) or gzip-compressed form-urlencoded
+// (rudder-sdk-node), so Content-Type is ignored: the body is gunzipped when
+// Content-Encoding says gzip or it starts with the gzip magic bytes, then
+// parsed as JSON. Both the bytes on the wire and the decompressed bytes are
+// capped, so neither a huge body nor a gzip bomb can exhaust memory.
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+
+const gunzip = promisify(zlib.gunzip);
+
+export class BodyError extends Error {
+  readonly code: 'payload_too_large' | 'invalid_json' | 'bad_request';
+  constructor(code: BodyError['code'], message: string) {
+    super(message);
+    this.name = 'BodyError';
+    this.code = code;
+  }
+}
+
+const tooLarge = (limit: number, what: string) =>
+  new BodyError(
+    'payload_too_large',
+    `${what} is larger than the ${limit}-byte limit (EVENTKIT_MAX_REQUEST_BYTES)`,
+  );
+
+/** Reads at most `maxBytes` of the body; one byte more is a 413, and the rest is not read. */
+export async function readBoundedBody(req: Request, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers.get('content-length') ?? Number.NaN);
+  if (declared > maxBytes && !req.headers.has('transfer-encoding')) throw tooLarge(maxBytes, 'request body');
+  if (!req.body) return Buffer.alloc(0);
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes, 'request body');
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function isGzip(body: Buffer, contentEncoding: string | null): boolean {
+  if (contentEncoding?.toLowerCase().includes('gzip')) return true;
+  return body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b;
+}
+
+/** Gunzips (capped) when needed and parses JSON. */
+export async function decodeJsonBody(
+  body: Buffer,
+  contentEncoding: string | null,
+  maxBytes: number,
+): Promise<unknown> {
+  let text = body;
+  if (isGzip(body, contentEncoding)) {
+    try {
+      text = await gunzip(body, { maxOutputLength: maxBytes });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+        throw tooLarge(maxBytes, 'decompressed body');
+      throw new BodyError('bad_request', `the body is not valid gzip: ${(err as Error).message}`);
+    }
+  }
+  if (text.length === 0) throw new BodyError('invalid_json', 'the request body is empty; send a JSON object');
+  try {
+    return JSON.parse(text.toString('utf8'));
+  } catch (err) {
+    throw new BodyError('invalid_json', `the request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
