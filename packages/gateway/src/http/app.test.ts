@@ -12,7 +12,7 @@ const track = (i = 1, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) => ({
+const post = (body: unknown, headers: Record<string, string> = {}) => ({
   method: 'POST',
   headers: { 'content-type': 'application/json', ...headers },
   body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
@@ -29,7 +29,7 @@ function exactly(bytes: number, value: Record<string, unknown>): string {
 describe('POST /collect', () => {
   test('accepts one event with 202 {"status":"accepted"} into the default stream', async () => {
     const { app, sink } = testApp();
-    const res = await app.request('/collect', post('/collect', track()));
+    const res = await app.request('/collect', post(track()));
     assert.equal(res.status, 202);
     assert.deepEqual(await res.json(), { status: 'accepted' });
     const [routed] = sink.accepted;
@@ -42,7 +42,7 @@ describe('POST /collect', () => {
 
   test('/collect/:stream takes an array into that stream', async () => {
     const { app, sink } = testApp();
-    const res = await app.request('/collect/users', post('', [track(1), track(2, { type: 'identify' })]));
+    const res = await app.request('/collect/users', post([track(1), track(2, { type: 'identify' })]));
     assert.equal(res.status, 202);
     assert.deepEqual(
       sink.accepted.map((e) => e.stream),
@@ -52,7 +52,7 @@ describe('POST /collect', () => {
 
   test('an invalid stream name is a 400 naming the rule', async () => {
     const { app, sink } = testApp();
-    const res = await app.request('/collect/Bad%20Stream', post('', track()));
+    const res = await app.request('/collect/Bad%20Stream', post(track()));
     assert.equal(res.status, 400);
     const body = (await res.json()) as { error: { code: string; message: string; requestId: string } };
     assert.equal(body.error.code, 'bad_request');
@@ -80,7 +80,7 @@ describe('Segment-compatible routes', () => {
     test(`${path} answers 200 {"success":true} and routes a ${type} to "${stream}"`, async () => {
       const { app, sink } = testApp();
       const event = { userId: 'u1', event: 'E', groupId: 'g1', previousId: 'p1', messageId: 'm' };
-      const res = await app.request(path, post(path, event));
+      const res = await app.request(path, post(event));
       assert.equal(res.status, 200);
       assert.deepEqual(await res.json(), { success: true });
       assert.equal(sink.accepted[0]?.event.type, type, 'the route implies the type when the body has none');
@@ -100,7 +100,7 @@ describe('Segment-compatible routes', () => {
       integrations: { All: true },
       sentAt: new Date().toISOString(),
     };
-    const res = await app.request('/v1/batch', post('', body));
+    const res = await app.request('/v1/batch', post(body));
     assert.equal(res.status, 200);
     assert.deepEqual(
       sink.accepted.map((e) => e.stream),
@@ -116,12 +116,12 @@ describe('Segment-compatible routes', () => {
     const { app, sink } = testApp({ writeKeyMap: { k1: 'web' } });
     let res = await app.request(
       '/v1/b',
-      post('', { writeKey: 'k1', batch: [track(1)], sentAt: new Date().toISOString() }),
+      post({ writeKey: 'k1', batch: [track(1)], sentAt: new Date().toISOString() }),
     );
     assert.equal(res.status, 200);
     res = await app.request(
       '/beacon/v1/batch?writeKey=k1',
-      post('', { batch: [track(2)] }, { 'content-type': 'text/plain' }),
+      post({ batch: [track(2)] }, { 'content-type': 'text/plain' }),
     );
     assert.equal(res.status, 200);
     assert.deepEqual(
@@ -132,10 +132,7 @@ describe('Segment-compatible routes', () => {
 
   test('/v1/m (client metrics) is accepted and discarded', async () => {
     const { app, sink } = testApp();
-    const res = await app.request(
-      '/v1/m',
-      post('', { series: [{ type: 'Counter', metric: 'x', value: 1 }] }),
-    );
+    const res = await app.request('/v1/m', post({ series: [{ type: 'Counter', metric: 'x', value: 1 }] }));
     assert.equal(res.status, 200);
     assert.equal(sink.results.length, 0);
   });
@@ -144,10 +141,7 @@ describe('Segment-compatible routes', () => {
 describe('bodies: Content-Type is not trusted', () => {
   test('text/plain JSON (analytics.js) is parsed', async () => {
     const { app, sink } = testApp();
-    const res = await app.request(
-      '/v1/t',
-      post('', JSON.stringify(track()), { 'content-type': 'text/plain' }),
-    );
+    const res = await app.request('/v1/t', post(JSON.stringify(track()), { 'content-type': 'text/plain' }));
     assert.equal(res.status, 200);
     assert.equal(sink.accepted.length, 1);
   });
@@ -157,7 +151,7 @@ describe('bodies: Content-Type is not trusted', () => {
     const body = gzipSync(JSON.stringify({ batch: [track(1), track(2)] }));
     const res = await app.request(
       '/v1/batch',
-      post('', body, { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' }),
+      post(body, { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' }),
     );
     assert.equal(res.status, 200);
     assert.equal(sink.accepted.length, 2);
@@ -165,7 +159,7 @@ describe('bodies: Content-Type is not trusted', () => {
 
   test('gzip is detected by its magic bytes even without Content-Encoding', async () => {
     const { app, sink } = testApp();
-    const res = await app.request('/collect', post('', gzipSync(JSON.stringify(track()))));
+    const res = await app.request('/collect', post(gzipSync(JSON.stringify(track()))));
     assert.equal(res.status, 202);
     assert.equal(sink.accepted.length, 1);
   });
@@ -177,7 +171,7 @@ describe('bodies: Content-Type is not trusted', () => {
       ['', {}, 'invalid_json'],
       [Buffer.from([0x1f, 0x8b, 0, 1, 2]), {}, 'bad_request'],
     ] as const) {
-      const res = await app.request('/collect', post('', body, headers));
+      const res = await app.request('/collect', post(body, headers));
       assert.equal(res.status, 400);
       const json = (await res.json()) as { error: { code: string; message: string } };
       assert.equal(json.error.code, code);
@@ -187,7 +181,7 @@ describe('bodies: Content-Type is not trusted', () => {
 
   test('a batch route given something that is not a batch is a 400', async () => {
     const { app } = testApp();
-    const res = await app.request('/v1/batch', post('', { notbatch: true }));
+    const res = await app.request('/v1/batch', post({ notbatch: true }));
     assert.equal(res.status, 400);
   });
 });
@@ -197,7 +191,7 @@ describe('validation at the edge: invalid events are reported and kept', () => {
     const { app, sink } = testApp();
     const res = await app.request(
       '/v1/batch',
-      post('', { batch: [track(1), { type: 'track', userId: 'u' }, 42] }),
+      post({ batch: [track(1), { type: 'track', userId: 'u' }, 42] }),
     );
     assert.equal(res.status, 200);
     const body = (await res.json()) as {
@@ -225,7 +219,7 @@ describe('validation at the edge: invalid events are reported and kept', () => {
     const { app, sink } = testApp();
     const res = await app.request(
       '/collect/orders',
-      post('', [{ event: 'no type' }, { type: 'nope', userId: 'u' }]),
+      post([{ event: 'no type' }, { type: 'nope', userId: 'u' }]),
     );
     assert.equal(res.status, 400);
     const body = (await res.json()) as { error: { code: string }; rejected: unknown[] };
@@ -240,9 +234,9 @@ describe('limits (at the limit, and one byte over)', () => {
   test('request body: 500 KB is accepted, 500 KB + 1 is a 413 naming the limit', async () => {
     const { app } = testApp();
     const batch = [track(1)];
-    let res = await app.request('/v1/batch', post('', exactly(500 * 1024, { batch })));
+    let res = await app.request('/v1/batch', post(exactly(500 * 1024, { batch })));
     assert.equal(res.status, 200);
-    res = await app.request('/v1/batch', post('', exactly(500 * 1024 + 1, { batch })));
+    res = await app.request('/v1/batch', post(exactly(500 * 1024 + 1, { batch })));
     assert.equal(res.status, 413);
     const body = (await res.json()) as { error: { code: string; message: string } };
     assert.equal(body.error.code, 'payload_too_large');
@@ -272,7 +266,7 @@ describe('limits (at the limit, and one byte over)', () => {
     const { app, sink } = testApp();
     const bomb = gzipSync(Buffer.from(`{"batch":[],"pad":"${'x'.repeat(50 * 1024 * 1024)}"}`));
     assert.ok(bomb.length < 500 * 1024);
-    const res = await app.request('/v1/batch', post('', bomb, { 'content-encoding': 'gzip' }));
+    const res = await app.request('/v1/batch', post(bomb, { 'content-encoding': 'gzip' }));
     assert.equal(res.status, 413);
     assert.match(((await res.json()) as { error: { message: string } }).error.message, /decompressed/);
     assert.equal(sink.results.length, 0);
@@ -280,9 +274,9 @@ describe('limits (at the limit, and one byte over)', () => {
 
   test('event size: 32 KB is accepted, 32 KB + 1 is a 413 on a single-event route', async () => {
     const { app, sink } = testApp();
-    let res = await app.request('/v1/track', post('', exactly(32 * 1024, track(1))));
+    let res = await app.request('/v1/track', post(exactly(32 * 1024, track(1))));
     assert.equal(res.status, 200);
-    res = await app.request('/v1/track', post('', exactly(32 * 1024 + 1, track(2))));
+    res = await app.request('/v1/track', post(exactly(32 * 1024 + 1, track(2))));
     assert.equal(res.status, 413);
     const body = (await res.json()) as { error: { code: string; message: string } };
     assert.equal(body.error.code, 'payload_too_large');
@@ -293,7 +287,7 @@ describe('limits (at the limit, and one byte over)', () => {
   test('event size in a batch: only the oversized event is refused', async () => {
     const { app, sink } = testApp();
     const big = JSON.parse(exactly(32 * 1024 + 1, track(2)));
-    const res = await app.request('/v1/batch', post('', { batch: [track(1), big] }));
+    const res = await app.request('/v1/batch', post({ batch: [track(1), big] }));
     assert.equal(res.status, 200);
     const body = (await res.json()) as { rejected: { index: number; code: string }[] };
     assert.deepEqual(
@@ -310,14 +304,11 @@ describe('limits (at the limit, and one byte over)', () => {
     const small = (i: number) => ({ type: 'track', event: 'e', userId: String(i) });
     let res = await app.request(
       '/v1/batch',
-      post('', { batch: Array.from({ length: 2500 }, (_, i) => small(i)) }),
+      post({ batch: Array.from({ length: 2500 }, (_, i) => small(i)) }),
     );
     assert.equal(res.status, 200);
     assert.equal(sink.accepted.length, 2500);
-    res = await app.request(
-      '/v1/batch',
-      post('', { batch: Array.from({ length: 2501 }, (_, i) => small(i)) }),
-    );
+    res = await app.request('/v1/batch', post({ batch: Array.from({ length: 2501 }, (_, i) => small(i)) }));
     assert.equal(res.status, 400);
     const body = (await res.json()) as { error: { code: string; message: string } };
     assert.equal(body.error.code, 'too_many_events');
@@ -332,9 +323,9 @@ describe('write keys', () => {
 
   test('with keys configured, a request without a key or with an unknown one is a 401', async () => {
     const { app, sink } = testApp({ writeKeyMap: keys });
-    let res = await app.request('/v1/track', post('', track()));
+    let res = await app.request('/v1/track', post(track()));
     assert.equal(res.status, 401);
-    res = await app.request('/v1/track', post('', track(), { authorization: basic('nope') }));
+    res = await app.request('/v1/track', post(track(), { authorization: basic('nope') }));
     assert.equal(res.status, 401);
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'unauthorized');
     assert.equal(sink.results.length, 0);
@@ -343,11 +334,11 @@ describe('write keys', () => {
   test('the key is found as Basic auth user, body writeKey or ?writeKey=, and names the source', async () => {
     const { app, sink } = testApp({ writeKeyMap: keys });
     assert.equal(
-      (await app.request('/v1/track', post('', track(1), { authorization: basic('key-web') }))).status,
+      (await app.request('/v1/track', post(track(1), { authorization: basic('key-web') }))).status,
       200,
     );
-    assert.equal((await app.request('/v1/t', post('', { ...track(2), writeKey: 'key-ios' }))).status, 200);
-    assert.equal((await app.request('/v1/track?writeKey=key-web', post('', track(3)))).status, 200);
+    assert.equal((await app.request('/v1/t', post({ ...track(2), writeKey: 'key-ios' }))).status, 200);
+    assert.equal((await app.request('/v1/track?writeKey=key-web', post(track(3)))).status, 200);
     assert.deepEqual(
       sink.accepted.map((e) => e.source),
       ['web', 'ios', 'web'],
@@ -357,10 +348,7 @@ describe('write keys', () => {
 
   test('unset, the gateway is open and the source is "default"', async () => {
     const { app, sink } = testApp();
-    assert.equal(
-      (await app.request('/v1/track', post('', { ...track(), writeKey: 'anything' }))).status,
-      200,
-    );
+    assert.equal((await app.request('/v1/track', post({ ...track(), writeKey: 'anything' }))).status, 200);
     assert.equal(sink.accepted[0]?.source, 'default');
   });
 });
@@ -388,22 +376,22 @@ describe('CORS', () => {
 
   test('error responses carry CORS headers and expose Retry-After', async () => {
     const { app, state } = testApp();
-    const res = await app.request('/v1/t', post('', '{bad', { origin: 'https://shop.example' }));
+    const res = await app.request('/v1/t', post('{bad', { origin: 'https://shop.example' }));
     assert.equal(res.status, 400);
     assert.equal(res.headers.get('access-control-allow-origin'), 'https://shop.example');
     assert.match(res.headers.get('access-control-expose-headers') ?? '', /Retry-After/);
     assert.match(res.headers.get('access-control-expose-headers') ?? '', /X-RateLimit-Reset/);
     state.refusal = { status: 429, code: 'rate_limited', message: 'backlog', retryAfter: 7 };
-    const limited = await app.request('/v1/t', post('', track(), { origin: 'https://shop.example' }));
+    const limited = await app.request('/v1/t', post(track(), { origin: 'https://shop.example' }));
     assert.equal(limited.status, 429);
     assert.equal(limited.headers.get('access-control-allow-origin'), 'https://shop.example');
   });
 
   test('an origin outside a configured list gets no CORS headers', async () => {
     const { app } = testApp({ corsOrigins: ['https://allowed.example'] });
-    const res = await app.request('/v1/t', post('', track(), { origin: 'https://evil.example' }));
+    const res = await app.request('/v1/t', post(track(), { origin: 'https://evil.example' }));
     assert.equal(res.headers.get('access-control-allow-origin'), null);
-    const ok = await app.request('/v1/t', post('', track(), { origin: 'https://allowed.example' }));
+    const ok = await app.request('/v1/t', post(track(), { origin: 'https://allowed.example' }));
     assert.equal(ok.headers.get('access-control-allow-origin'), 'https://allowed.example');
   });
 });
@@ -411,10 +399,10 @@ describe('CORS', () => {
 describe('request ids, temporary refusals and failures', () => {
   test('a sane client X-Request-Id is kept; anything else is replaced', async () => {
     const { app, sink } = testApp();
-    let res = await app.request('/collect', post('', track(), { 'x-request-id': 'abc-123' }));
+    let res = await app.request('/collect', post(track(), { 'x-request-id': 'abc-123' }));
     assert.equal(res.headers.get('x-request-id'), 'abc-123');
     assert.equal(sink.accepted[0]?.requestId, 'abc-123');
-    res = await app.request('/collect', post('', track(), { 'x-request-id': 'bad id\twith spaces' }));
+    res = await app.request('/collect', post(track(), { 'x-request-id': 'bad id\twith spaces' }));
     assert.match(res.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
   });
 
@@ -426,12 +414,12 @@ describe('request ids, temporary refusals and failures', () => {
       message: 'the WAL backlog is over its high-water mark',
       retryAfter: 5,
     };
-    let res = await app.request('/v1/track', post('', track()));
+    let res = await app.request('/v1/track', post(track()));
     assert.equal(res.status, 429);
     assert.equal(res.headers.get('retry-after'), '5');
     assert.ok(Number(res.headers.get('x-ratelimit-reset')) > Date.now() / 1000);
     state.refusal = { status: 503, code: 'unavailable', message: 'shutting down', retryAfter: 2 };
-    res = await app.request('/v1/track', post('', track()));
+    res = await app.request('/v1/track', post(track()));
     assert.equal(res.status, 503);
     assert.equal(sink.results.length, 0);
   });
@@ -439,7 +427,7 @@ describe('request ids, temporary refusals and failures', () => {
   test('a WAL write failure is a 503 with Retry-After: nothing claimed as accepted', async () => {
     const { app, sink } = testApp();
     sink.failWith = new Error('disk I/O error');
-    const res = await app.request('/v1/track', post('', track()));
+    const res = await app.request('/v1/track', post(track()));
     assert.equal(res.status, 503);
     assert.ok(res.headers.get('retry-after'));
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'unavailable');
@@ -447,7 +435,7 @@ describe('request ids, temporary refusals and failures', () => {
 
   test('unknown routes are a 404 with the error envelope', async () => {
     const { app } = testApp();
-    const res = await app.request('/v2/track', post('', track()));
+    const res = await app.request('/v2/track', post(track()));
     assert.equal(res.status, 404);
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'not_found');
   });
@@ -469,7 +457,7 @@ describe('health, readiness, metrics, settings', () => {
 
   test('/metrics exposes request and event counters', async () => {
     const { app } = testApp();
-    await app.request('/v1/batch', post('', { batch: [track(1), { type: 'track', userId: 'u' }] }));
+    await app.request('/v1/batch', post({ batch: [track(1), { type: 'track', userId: 'u' }] }));
     const text = await (await app.request('/metrics')).text();
     assert.match(text, /eventkit_gateway_requests_total\{route="\/v1\/batch",status="200"\} 1/);
     assert.match(text, /eventkit_gateway_events_accepted_total 1/);

@@ -122,10 +122,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.post(
     '/collect/:stream',
     ingestRoute({ kind: 'collect' }, (c) => {
-      const stream = c.req.param('stream') ?? '';
-      return isValidStreamName(stream)
-        ? { kind: 'fixed', stream }
-        : `stream name "${stream.slice(0, 80)}" is not valid: ${STREAM_NAME_RULE}`;
+      const stream: string = c.req.param('stream') ?? '';
+      if (isValidStreamName(stream)) return { kind: 'fixed', stream };
+      return `stream name "${String(stream).slice(0, 80)}" is not valid: ${STREAM_NAME_RULE}`;
     }),
   );
   for (const [paths, type] of SINGLE_ROUTES) {
