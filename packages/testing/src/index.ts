@@ -7,7 +7,7 @@ export {
   startFirestoreEmulator,
   startPubsubEmulator,
 } from './emulators/emulators.ts';
-export { processGroupAlive } from './emulators/process-group.ts';
+export { freeLoopbackPort, processGroupAlive } from './emulators/process-group.ts';
 export { gcloudSdkRoot } from './emulators/sdk-root.ts';
 export { type EmulatorHosts, useEmulators } from './emulators/use-emulators.ts';
 export {
@@ -42,3 +42,4 @@ export type { NewObject } from './fake-gcs/store.ts';
 export { TEST_ACCESS_TOKEN, testAuthClient } from './http/auth.ts';
 export { type FaultSpec, Faults, type RequestInfo, type RequestMatcher } from './http/faults.ts';
 export type { RecordedRequest } from './http/server-kit.ts';
+export { type CliProcess, type CliProcessOptions, REPO_ROOT, startCli } from './process/cli-process.ts';

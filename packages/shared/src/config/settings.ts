@@ -12,6 +12,7 @@
 //   camelCase, which is also what commander hands back (`ringBufferDbPath`);
 // - durations are seconds (floats allowed, as in the seed), sizes are bytes;
 // - an empty variable counts as unset.
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
   DEFAULT_MAX_BATCH_EVENTS,
@@ -386,6 +387,23 @@ export const SETTINGS = {
     parser: integer(0),
     default: 100_000,
   }),
+  walMaxPendingEvents: setting({
+    env: 'EVENTKIT_WAL_MAX_PENDING_EVENTS',
+    description:
+      'High-water mark of unpublished events in the WAL: above it new events get 429 with Retry-After and /ready turns 503, so the WAL never fills the disk.',
+    group: 'Write-ahead log (ring buffer)',
+    roles: ['gateway'],
+    parser: integer(1),
+    default: 1_000_000,
+  }),
+  walMaxPendingBytes: setting({
+    env: 'EVENTKIT_WAL_MAX_PENDING_BYTES',
+    description: 'High-water mark of unpublished event bytes in the WAL (same behaviour as the event count).',
+    group: 'Write-ahead log (ring buffer)',
+    roles: ['gateway'],
+    parser: bytes(1024),
+    default: 1024 * 1024 * 1024,
+  }),
   ringBufferRetentionHours: setting({
     env: 'EVENTKIT_RING_BUFFER_RETENTION_HOURS',
     description: 'Hours a published event is kept in the WAL (time-based cleanup).',
@@ -461,6 +479,24 @@ export const SETTINGS = {
     parser: text({ metavar: '<subscription>', expected: 'a Pub/Sub subscription id', pattern: PUBSUB_ID }),
     default: 'eventkit-workers',
   }),
+  pubsubMaxMessages: setting({
+    env: 'EVENTKIT_PUBSUB_MAX_MESSAGES',
+    description:
+      'Flow control: most Pub/Sub messages a worker holds unacknowledged (being decoded, buffered or written); it stops pulling at this many. With ~100-event envelopes this bounds the events in memory.',
+    group: 'Queue',
+    roles: ['worker'],
+    parser: integer(1, 100_000),
+    default: 500,
+  }),
+  pubsubMaxBytes: setting({
+    env: 'EVENTKIT_PUBSUB_MAX_BYTES',
+    description:
+      'Flow control: most bytes of Pub/Sub messages (compressed envelopes) a worker holds unacknowledged; it stops pulling at this size. One message larger than this is still taken alone.',
+    group: 'Queue',
+    roles: ['worker'],
+    parser: bytes(64 * 1024, 1024 * 1024 * 1024),
+    default: 64 * 1024 * 1024,
+  }),
   pubsubCreate: setting({
     env: 'EVENTKIT_PUBSUB_CREATE',
     description: 'Create the topic and subscription when missing.',
@@ -521,6 +557,42 @@ export const SETTINGS = {
     parser: integer(1, 1_000_000),
     default: 1000,
   }),
+  eventloaderBatchBytes: setting({
+    env: 'EVENTKIT_EVENTLOADER_BATCH_BYTES',
+    description:
+      'Bytes of events (their JSON) per partition that trigger a flush, whatever their number: bounds the memory of partitions holding large events.',
+    group: 'Worker (event loader)',
+    roles: ['worker'],
+    parser: bytes(1024, 512 * 1024 * 1024),
+    default: 8 * 1024 * 1024,
+  }),
+  maxDeliveryAttempts: setting({
+    env: 'EVENTKIT_MAX_DELIVERY_ATTEMPTS',
+    description:
+      'Deliveries of one queue message after which the worker stops trying and keeps it whole in the dead-letter store as a processing error (a poison message must not block the subscription).',
+    group: 'Worker (event loader)',
+    roles: ['worker'],
+    parser: integer(1, 1000),
+    default: 5,
+  }),
+  workerId: setting({
+    env: 'EVENTKIT_WORKER_ID',
+    description:
+      'Name of this worker in the files it writes ({worker}-{uuid}.parquet) and in logs. Default: the host name (the pod name on GKE).',
+    group: 'Worker (event loader)',
+    roles: ['worker'],
+    parser: text({
+      metavar: '<id>',
+      expected: '1–64 letters, digits, ".", "_" or "-"',
+      pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+    }),
+    default: () =>
+      hostname()
+        .replace(/[^A-Za-z0-9._-]/g, '-')
+        .replace(/^[^A-Za-z0-9]+/, '')
+        .slice(0, 64) || 'worker',
+    defaultText: 'the host name',
+  }),
   metricsPort: setting({
     env: 'EVENTKIT_METRICS_PORT',
     description: 'TCP port of the worker’s /health, /ready and /metrics.',
@@ -528,6 +600,20 @@ export const SETTINGS = {
     roles: ['worker'],
     parser: integer(1, 65535),
     default: 9090,
+  }),
+  metricsHost: setting({
+    env: 'EVENTKIT_METRICS_HOST',
+    description:
+      'Interface the worker’s /health, /ready and /metrics server binds: all interfaces for probes and scrapers in a pod; loopback only for the local mode.',
+    group: 'Worker (event loader)',
+    roles: ['worker'],
+    parser: text({
+      metavar: '<host>',
+      expected: 'a host name or IP address',
+      pattern: /^[A-Za-z0-9.:[\]-]+$/,
+    }),
+    default: (ctx) => (ctx.role === 'dev' ? '127.0.0.1' : '0.0.0.0'),
+    defaultText: '0.0.0.0 (dev: 127.0.0.1)',
   }),
 
   // ── Warehouse loader ───────────────────────────────────────────────────────
@@ -559,6 +645,15 @@ export const SETTINGS = {
     roles: ['loader'],
     parser: integer(1, 3650),
     default: 7,
+  }),
+  warehouseLookbackHours: setting({
+    env: 'EVENTKIT_WAREHOUSE_LOOKBACK_HOURS',
+    description:
+      'Hours of folders before the newest loaded one that every loader run lists again, to catch files whose upload finished late; older late files need backfill.',
+    group: 'Warehouse loader',
+    roles: ['loader'],
+    parser: integer(0, 24 * 31),
+    default: 2,
   }),
   duckdbPath: setting({
     env: 'EVENTKIT_DUCKDB_PATH',

@@ -1,0 +1,119 @@
+// The gateway as a real process against the real Pub/Sub emulator.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, describe, test } from 'node:test';
+import { REPO_ROOT } from '@eventkit/testing';
+import { collect, startGateway, topicWithSubscription, until } from './test-support.int.ts';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => {});
+});
+
+const postJson = (url: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+
+describe('gateway process → Pub/Sub emulator', () => {
+  test('publishes accepted events and dead letters; SIGTERM drains and exits 0', async () => {
+    const { pubsubHost, topic, subscription, pubsub } = await topicWithSubscription();
+    cleanups.push(() => pubsub.close());
+    const got = collect(subscription);
+    cleanups.push(got.stop);
+    const gw = await startGateway({ pubsubHost, topic });
+    cleanups.push(() => gw.proc.stop('SIGKILL'));
+
+    let res = await postJson(`${gw.url}/collect/orders`, [
+      { type: 'track', event: 'Order Completed', userId: 'u1', messageId: 'a1' },
+      { type: 'track', userId: 'u1' },
+    ]);
+    assert.equal(res.status, 202);
+    res = await postJson(
+      `${gw.url}/v1/batch`,
+      { batch: [{ type: 'identify', userId: 'u2', messageId: 'b1', traits: { plan: 'pro' } }] },
+      { 'x-request-id': 'trace-me-1' },
+    );
+    assert.equal(res.status, 200);
+
+    await until(() => got.events.length === 2 && got.deadLetters.length === 1, 15_000, 'events on the topic');
+    const byId = new Map(got.events.map((e) => [e.event.messageId, e]));
+    assert.equal(byId.get('a1')?.stream, 'orders');
+    assert.equal(byId.get('b1')?.stream, 'users');
+    assert.equal(byId.get('b1')?.requestId, 'trace-me-1', 'the request id travels with the event');
+    assert.equal(got.deadLetters[0]?.reasons[0]?.code, 'missing_event_name');
+
+    const code = await gw.proc.stop('SIGTERM');
+    assert.equal(code, 0, gw.proc.output());
+    const logs = gw.proc.output();
+    assert.match(logs, /"message":"shutdown_complete"/);
+    assert.match(logs, /"request_id":"trace-me-1".*"message":"request_completed"/);
+    assert.doesNotMatch(logs, /u2|"plan"/, 'no user ids or payloads in logs');
+
+    const status = spawnSync(
+      process.execPath,
+      [`${REPO_ROOT}packages/gateway/src/cli.ts`, 'wal', 'status', '--json', '--data-dir', gw.dataDir],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, GCP_PROJECT_ID: 'test-project', NODE_TEST_CONTEXT: undefined },
+      },
+    );
+    assert.equal(status.status, 0, status.stderr);
+    const s = JSON.parse(status.stdout);
+    assert.equal(s.pending_events, 0);
+    assert.equal(s.published_events, 3);
+  });
+
+  test('SIGKILL mid-load loses no acknowledged event: a restart publishes what was pending', async () => {
+    const { pubsubHost, topic, subscription, pubsub } = await topicWithSubscription();
+    cleanups.push(() => pubsub.close());
+    const got = collect(subscription);
+    cleanups.push(got.stop);
+    const first = await startGateway({ pubsubHost, topic });
+    cleanups.push(() => first.proc.stop('SIGKILL'));
+
+    // Concurrent senders; every 2xx is a promise. Kill the gateway while they run.
+    const acked = new Set<string>();
+    let sent = 0;
+    let stopSending = false;
+    const sender = async (w: number) => {
+      for (let i = 0; !stopSending && i < 5000; i++) {
+        const batch = Array.from({ length: 20 }, (_, j) => ({
+          type: 'track',
+          event: 'Load',
+          userId: `u${w}`,
+          messageId: `w${w}-${i}-${j}`,
+        }));
+        sent++;
+        try {
+          const res = await postJson(`${first.url}/v1/batch`, { batch });
+          if (res.status === 200) for (const e of batch) acked.add(e.messageId);
+        } catch {
+          return; // the gateway died mid-request: not acknowledged
+        }
+      }
+    };
+    const senders = Array.from({ length: 8 }, (_, w) => sender(w));
+    await until(() => acked.size >= 4000, 30_000, '4000 acknowledged events');
+    await first.proc.stop('SIGKILL');
+    stopSending = true;
+    await Promise.all(senders);
+    assert.ok(acked.size >= 4000);
+
+    const second = await startGateway({ pubsubHost, topic, dataDir: first.dataDir });
+    cleanups.push(() => second.proc.stop('SIGKILL'));
+    await until(
+      () => {
+        const seen = new Set(got.events.map((e) => e.event.messageId));
+        for (const id of acked) if (!seen.has(id)) return false;
+        return true;
+      },
+      30_000,
+      `all ${acked.size} acknowledged events on the topic`,
+    );
+    assert.equal(await second.proc.stop('SIGTERM'), 0);
+    assert.ok(sent > 0);
+  });
+});

@@ -1,0 +1,67 @@
+// The gateway process: builds its clients from the configuration, serves HTTP,
+// and drains on SIGTERM/SIGINT. The only place the gateway touches process
+// signals and the network listener.
+
+import {
+  createMetricsRegistry,
+  createPubSubClient,
+  ensureTopic,
+  type GatewayConfig,
+  logConfigWarnings,
+  loggerFor,
+  PubSubPublisher,
+} from '@eventkit/shared';
+import { serve as listen, type ServerType } from '@hono/node-server';
+import { createGateway } from './gateway.ts';
+
+export async function serve(config: GatewayConfig, warnings: readonly string[]): Promise<void> {
+  const logger = loggerFor(config, 'eventkit-gateway');
+  logConfigWarnings(logger, warnings);
+  const registry = createMetricsRegistry({ role: 'gateway' });
+
+  // The config loader guarantees a project id for the gateway (Pub/Sub needs one).
+  const pubsub = createPubSubClient({
+    projectId: config.gcpProjectId ?? '',
+    emulatorHost: config.pubsubEmulatorHost,
+  });
+  await ensureTopic(pubsub, config.pubsubTopic, { create: config.pubsubCreate });
+  const queue = new PubSubPublisher({ pubsub, topic: config.pubsubTopic });
+
+  const gateway = await createGateway({ settings: config, queue, logger, registry });
+  gateway.start();
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = listen({ fetch: gateway.app.fetch, hostname: config.host, port: config.port }, () =>
+      resolve(s),
+    );
+  });
+  logger.info(
+    {
+      host: config.host,
+      port: config.port,
+      wal: config.ringBufferDbPath,
+      wal_sync: config.walSync,
+      wal_pending: gateway.wal.pendingCount,
+      topic: config.pubsubTopic,
+      sources: config.writeKeys ? Object.keys(config.writeKeys).length : 'open',
+    },
+    'gateway_started',
+  );
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  // New requests get 503 from now on; the listener stays up so they are
+  // answered (clients retry 503) rather than refused at the TCP level.
+  gateway.beginShutdown();
+  const deadline = Date.now() + config.shutdownTimeout * 1000;
+  logger.info(
+    { signal, pending: gateway.wal.pendingCount, timeout_s: config.shutdownTimeout },
+    'shutdown_started',
+  );
+  const { remaining } = await gateway.shutdown(deadline);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await queue.close().catch((err) => logger.warn({ err }, 'publisher_close_failed'));
+  await pubsub.close().catch(() => {});
+  logger.info({ remaining, left_in_wal: remaining > 0 }, 'shutdown_complete');
+}

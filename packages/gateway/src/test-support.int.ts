@@ -1,0 +1,76 @@
+// Helpers for the gateway's integration tests: a topic with a subscription on
+// the Pub/Sub emulator, and a collector of the events that arrive on it.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DEAD_LETTER_STREAM, type DeadLetter, decodeEnvelope, type RoutedEvent } from '@eventkit/shared';
+import { freeLoopbackPort, startCli, useEmulators } from '@eventkit/testing';
+import { PubSub, type Subscription } from '@google-cloud/pubsub';
+
+export const PROJECT = 'test-project';
+
+export interface Collected {
+  events: RoutedEvent[];
+  deadLetters: DeadLetter[];
+  envelopes: number;
+  stop(): Promise<void>;
+}
+
+export async function topicWithSubscription() {
+  const { pubsubHost } = await useEmulators();
+  const pubsub = new PubSub({ projectId: PROJECT, apiEndpoint: pubsubHost, emulatorMode: true });
+  const topic = `gw-${randomUUID()}`;
+  await pubsub.createTopic(topic);
+  const [subscription] = await pubsub.topic(topic).createSubscription(`${topic}-sub`);
+  return { pubsub, pubsubHost, topic, subscription };
+}
+
+export function collect(subscription: Subscription): Collected {
+  const out: Collected = {
+    events: [],
+    deadLetters: [],
+    envelopes: 0,
+    stop: async () => subscription.close(),
+  };
+  subscription.on('message', async (m) => {
+    const env = await decodeEnvelope(m.data);
+    out.envelopes++;
+    if (env.stream === DEAD_LETTER_STREAM) out.deadLetters.push(...env.deadLetters);
+    else out.events.push(...env.events);
+    m.ack();
+  });
+  return out;
+}
+
+export async function until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function startGateway(opts: {
+  pubsubHost: string;
+  topic: string;
+  dataDir?: string;
+  env?: Record<string, string>;
+}) {
+  const port = await freeLoopbackPort();
+  const dataDir = opts.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'eventkit-gw-')));
+  const proc = await startCli({
+    pkg: 'gateway',
+    args: ['serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir],
+    env: {
+      PUBSUB_EMULATOR_HOST: opts.pubsubHost,
+      GCP_PROJECT_ID: PROJECT,
+      EVENTKIT_PUBSUB_TOPIC: opts.topic,
+      EVENTKIT_JSON_LOGS: 'true',
+      EVENTKIT_LOG_LEVEL: 'info',
+      ...opts.env,
+    },
+    readyUrl: `http://127.0.0.1:${port}/ready`,
+  });
+  return { proc, url: `http://127.0.0.1:${port}`, dataDir };
+}
