@@ -1,7 +1,11 @@
 // @eventkit/shared — the contracts every eventkit role uses.
 // Contract test suites are a separate entry: '@eventkit/shared/contracts'.
+
+export * from './adapters/gcs/index.ts';
 export * from './adapters/local/index.ts';
 export * from './adapters/memory/index.ts';
+export * from './adapters/pubsub/index.ts';
+export * from './adapters/pubsub/index.ts';
 export * from './cli/index.ts';
 export * from './config/index.ts';
 export * from './envelope/index.ts';

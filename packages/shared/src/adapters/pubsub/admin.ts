@@ -1,0 +1,67 @@
+// Creating the topic and the subscription when allowed (EVENTKIT_PUBSUB_CREATE,
+// on by default with the emulator). In production they are usually made by
+// infrastructure code and the workers hold only the subscriber role, which
+// cannot even read a subscription's metadata: with `create` off nothing is
+// checked here, and a missing subscription surfaces as the stream's NOT_FOUND.
+import type { PubSub, Subscription, Topic } from '@google-cloud/pubsub';
+
+const ALREADY_EXISTS = 6;
+
+function isAlreadyExists(err: unknown): boolean {
+  return (err as { code?: number }).code === ALREADY_EXISTS;
+}
+
+export interface EnsureOptions {
+  /** Create what is missing; otherwise assume it exists. */
+  create: boolean;
+}
+
+/** The topic, created first when missing and `create` is set. Safe against a concurrent creator. */
+export async function ensureTopic(pubsub: PubSub, name: string, options: EnsureOptions): Promise<Topic> {
+  const topic = pubsub.topic(name);
+  if (!options.create) return topic;
+  const [exists] = await topic.exists();
+  if (!exists) {
+    await pubsub.createTopic(name).catch((err: unknown) => {
+      if (!isAlreadyExists(err)) throw err;
+    });
+  }
+  return topic;
+}
+
+export interface EnsureSubscriptionOptions extends EnsureOptions {
+  topic: string;
+  subscription: string;
+  /** Lease before a message not acked or extended is redelivered; the client extends it while a handler runs. */
+  ackDeadlineSeconds?: number;
+}
+
+/**
+ * The subscription, created (with its topic) when missing and `create` is
+ * set. An existing subscription attached to another topic is an error: the
+ * worker would silently read the wrong stream of messages.
+ */
+export async function ensureSubscription(
+  pubsub: PubSub,
+  options: EnsureSubscriptionOptions,
+): Promise<Subscription> {
+  const subscription = pubsub.subscription(options.subscription);
+  if (!options.create) return subscription;
+  const topic = await ensureTopic(pubsub, options.topic, options);
+  const [exists] = await subscription.exists();
+  if (!exists) {
+    await topic
+      .createSubscription(options.subscription, { ackDeadlineSeconds: options.ackDeadlineSeconds ?? 60 })
+      .catch((err: unknown) => {
+        if (!isAlreadyExists(err)) throw err;
+      });
+    return subscription;
+  }
+  const [metadata] = await subscription.getMetadata();
+  if (metadata.topic && metadata.topic !== topic.name) {
+    throw new Error(
+      `subscription "${options.subscription}" is attached to ${metadata.topic}, not to ${topic.name}`,
+    );
+  }
+  return subscription;
+}

@@ -1,0 +1,10 @@
+export { ensureSubscription, ensureTopic, type EnsureOptions, type EnsureSubscriptionOptions } from './admin.ts';
+export { createPubSubClient, isEmulator, type PubSubClientOptions } from './client.ts';
+export { DeliveryCounter } from './delivery-counter.ts';
+export {
+  DEFAULT_PUBLISH_BATCHING,
+  type PubSubBatching,
+  PubSubPublisher,
+  type PubSubPublisherOptions,
+} from './publisher.ts';
+export { PubSubSubscriber, type PubSubSubscriberOptions } from './subscriber.ts';
