@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, describe, test } from 'node:test';
-import { REPO_ROOT } from '@eventkit/testing';
+import { freeLoopbackPort, REPO_ROOT } from '@eventkit/testing';
 import { collect, startGateway, topicWithSubscription, until } from './test-support.int.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -64,6 +64,33 @@ describe('gateway process → Pub/Sub emulator', () => {
     const s = JSON.parse(status.stdout);
     assert.equal(s.pending_events, 0);
     assert.equal(s.published_events, 3);
+  });
+
+  test('SIGTERM with Pub/Sub unreachable exits within the shutdown timeout, keeping the events in the WAL', async () => {
+    const closedPort = await freeLoopbackPort();
+    const gw = await startGateway({
+      pubsubHost: `127.0.0.1:${closedPort}`,
+      topic: 'unreachable',
+      env: { EVENTKIT_PUBSUB_CREATE: 'false', EVENTKIT_SHUTDOWN_TIMEOUT: '2' },
+    });
+    cleanups.push(() => gw.proc.stop('SIGKILL'));
+    const res = await postJson(`${gw.url}/v1/batch`, {
+      batch: [1, 2, 3].map((i) => ({ type: 'track', event: 'E', userId: 'u', messageId: `k${i}` })),
+    });
+    assert.equal(res.status, 200, 'accepted: the WAL has them even though Pub/Sub is down');
+    const started = Date.now();
+    const code = await gw.proc.stop('SIGTERM', 20_000);
+    assert.equal(code, 0, gw.proc.output());
+    assert.ok(Date.now() - started < 10_000, `exited after ${Date.now() - started} ms`);
+    const status = spawnSync(
+      process.execPath,
+      [`${REPO_ROOT}packages/gateway/src/cli.ts`, 'wal', 'status', '--json', '--data-dir', gw.dataDir],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, GCP_PROJECT_ID: 'test-project', NODE_TEST_CONTEXT: undefined },
+      },
+    );
+    assert.equal(JSON.parse(status.stdout).pending_events, 3);
   });
 
   test('SIGKILL mid-load loses no acknowledged event: a restart publishes what was pending', async () => {

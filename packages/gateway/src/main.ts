@@ -61,7 +61,19 @@ export async function serve(config: GatewayConfig, warnings: readonly string[]):
   );
   const { remaining } = await gateway.shutdown(deadline);
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  await queue.close().catch((err) => logger.warn({ err }, 'publisher_close_failed'));
-  await pubsub.close().catch(() => {});
+  // The client may still be retrying an abandoned publish: never wait past a few seconds for it.
+  await withTimeout(queue.close(), 3000).catch((err) => logger.warn({ err }, 'publisher_close_failed'));
+  await withTimeout(pubsub.close(), 2000).catch(() => {});
   logger.info({ remaining, left_in_wal: remaining > 0 }, 'shutdown_complete');
+  // Everything that matters is closed; a client library's stray retry timer or
+  // gRPC channel must not keep a drained pod alive until SIGKILL.
+  process.exit(0);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -166,7 +166,9 @@ export class Publisher {
         async () => {
           const started = performance.now();
           const encoded = await encodeRawEnvelope(envelope.stream, items);
-          await queue.publish(encoded.data, encoded.attributes);
+          // A publish can hang inside the client (its own retries, an unreachable
+          // endpoint); the abort signal must still end the wait at shutdown.
+          await abortable(queue.publish(encoded.data, encoded.attributes), this.#abort.signal);
           metrics?.publishDuration.observe((performance.now() - started) / 1000);
         },
         {
@@ -232,6 +234,25 @@ export function groupIntoEnvelopes(rows: readonly WalRow[], batchSize: number, m
   }
   done.push(...open.values());
   return done;
+}
+
+/** Rejects with an AbortError as soon as `signal` aborts, whatever `promise` does. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new AbortError('publisher stopped'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortError('publisher stopped'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
