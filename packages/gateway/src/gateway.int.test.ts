@@ -66,6 +66,32 @@ describe('gateway process → Pub/Sub emulator', () => {
     assert.equal(s.published_events, 3);
   });
 
+  test('a live server enforces the request limit (Content-Length and chunked) and keeps serving', async () => {
+    const { pubsubHost, topic, pubsub } = await topicWithSubscription();
+    cleanups.push(() => pubsub.close());
+    const gw = await startGateway({ pubsubHost, topic });
+    cleanups.push(() => gw.proc.stop('SIGKILL'));
+    const big = JSON.stringify({
+      batch: [{ type: 'track', event: 'E', userId: 'u' }],
+      pad: 'x'.repeat(600 * 1024),
+    });
+    let res = await fetch(`${gw.url}/v1/batch`, { method: 'POST', body: big });
+    assert.equal(res.status, 413);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'payload_too_large');
+    const chunked = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < big.length; i += 32 * 1024)
+          controller.enqueue(new TextEncoder().encode(big.slice(i, i + 32 * 1024)));
+        controller.close();
+      },
+    });
+    res = await fetch(`${gw.url}/v1/batch`, { method: 'POST', body: chunked, duplex: 'half' } as RequestInit);
+    assert.equal(res.status, 413);
+    await res.body?.cancel();
+    res = await postJson(`${gw.url}/v1/track`, { event: 'E', userId: 'u', messageId: 'after-413' });
+    assert.equal(res.status, 200, 'the gateway keeps serving after refusing oversized bodies');
+  });
+
   test('SIGTERM with Pub/Sub unreachable exits within the shutdown timeout, keeping the events in the WAL', async () => {
     const closedPort = await freeLoopbackPort();
     const gw = await startGateway({

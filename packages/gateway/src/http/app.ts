@@ -1,5 +1,6 @@
 // The gateway's HTTP app: thin handlers that parse, call the ingest core and
 // map its result to what each client family expects. Tests use app.request().
+import type { IncomingMessage } from 'node:http';
 import {
   type ErrorCode,
   type EventType,
@@ -58,7 +59,8 @@ export interface AppDeps {
 }
 
 type Vars = { requestId: string; log: Logger; stream?: string };
-type Env = { Variables: Vars };
+/** Under @hono/node-server, `c.env.incoming` is the Node request (absent in app.request() tests). */
+type Env = { Variables: Vars; Bindings: { incoming?: IncomingMessage } };
 
 type RouteKind =
   /** One event per request: /v1/track, /v1/t, ... */
@@ -143,7 +145,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   }
   // analytics.js client metrics: accepted and discarded (bounded, never parsed).
   app.post('/v1/m', async (c) => {
-    await readBoundedBody(c.req.raw, deps.limits.maxRequestBytes).catch(() => undefined);
+    await readBoundedBody(c.req.raw, deps.limits.maxRequestBytes, c.env?.incoming).catch(() => undefined);
     return c.json({ success: true }, 200);
   });
 
@@ -185,7 +187,7 @@ async function handleIngest(c: Context<Env>, deps: AppDeps, route: RouteKind, ru
 
   let value: unknown;
   try {
-    const raw = await readBoundedBody(c.req.raw, deps.limits.maxRequestBytes);
+    const raw = await readBoundedBody(c.req.raw, deps.limits.maxRequestBytes, c.env?.incoming);
     value = await decodeJsonBody(raw, c.req.header('content-encoding') ?? null, deps.limits.maxRequestBytes);
   } catch (err) {
     if (err instanceof BodyError) return fail(c, err.code, err.message);

@@ -6,6 +6,7 @@
 // Content-Encoding says gzip or it starts with the gzip magic bytes, then
 // parsed as JSON. Both the bytes on the wire and the decompressed bytes are
 // capped, so neither a huge body nor a gzip bomb can exhaust memory.
+import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 
@@ -26,10 +27,19 @@ const tooLarge = (limit: number, what: string) =>
     `${what} is larger than the ${limit}-byte limit (EVENTKIT_MAX_REQUEST_BYTES)`,
   );
 
-/** Reads at most `maxBytes` of the body; one byte more is a 413, and the rest is not read. */
-export async function readBoundedBody(req: Request, maxBytes: number): Promise<Buffer> {
+/**
+ * Reads at most `maxBytes` of the body; one byte more is a 413, and the rest is
+ * not read. Under @hono/node-server the Node request stream is read directly
+ * (`incoming`), which costs far less per request than the web-stream adapter.
+ */
+export async function readBoundedBody(
+  req: Request,
+  maxBytes: number,
+  incoming?: IncomingMessage,
+): Promise<Buffer> {
   const declared = Number(req.headers.get('content-length') ?? Number.NaN);
   if (declared > maxBytes && !req.headers.has('transfer-encoding')) throw tooLarge(maxBytes, 'request body');
+  if (incoming) return readNodeStream(incoming, maxBytes);
   if (!req.body) return Buffer.alloc(0);
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -45,6 +55,21 @@ export async function readBoundedBody(req: Request, maxBytes: number): Promise<B
     chunks.push(value);
   }
   return Buffer.concat(chunks, size);
+}
+
+async function readNodeStream(incoming: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of incoming) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      // Stop reading; the response (413) still goes out on this connection.
+      incoming.pause();
+      throw tooLarge(maxBytes, 'request body');
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
 
 function isGzip(body: Buffer, contentEncoding: string | null): boolean {
