@@ -54,6 +54,15 @@ interface Result {
 
 async function load(target: string, url: string, shape: 'single' | 'batch100'): Promise<Result> {
   const body = shape === 'single' ? singleBody : batchBody;
+  // Warm-up (JIT, connection set-up) is not measured.
+  await autocannon({
+    url,
+    method: 'POST',
+    connections,
+    duration: 2,
+    headers: { 'content-type': 'application/json' },
+    requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }) }],
+  });
   const res = await autocannon({
     url,
     method: 'POST',
@@ -112,8 +121,8 @@ try {
     results.push(await load('eventkit gateway (WAL fsync)', `http://127.0.0.1:${gwPort}${pathFor}`, shape));
   }
   const status = await (await fetch(`http://127.0.0.1:${gwPort}/metrics`)).text();
-  const commits = /eventkit_gateway_wal_group_commit_rows_count (\d+)/.exec(status)?.[1];
-  const rows = /eventkit_gateway_wal_group_commit_rows_sum (\d+)/.exec(status)?.[1];
+  const commits = /eventkit_gateway_wal_group_commit_rows_count\{[^}]*\} (\d+)/.exec(status)?.[1];
+  const rows = /eventkit_gateway_wal_group_commit_rows_sum\{[^}]*\} (\d+)/.exec(status)?.[1];
   console.log(
     `\nWAL commits: ${commits}, rows: ${rows} (mean group commit ${(Number(rows) / Number(commits)).toFixed(1)} rows)`,
   );

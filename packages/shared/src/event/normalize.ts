@@ -74,8 +74,12 @@ const NULL_MEANS_ABSENT: ReadonlySet<string> = new Set([
 export function normalizeEvent(event: InboundEvent, ctx: NormalizeContext): SegmentEvent {
   const receivedAt = ctx.receivedAt.getTime();
   if (!Number.isFinite(receivedAt)) throw new TypeError('normalizeEvent: ctx.receivedAt is an invalid Date');
-  const originalTimestamp = parseEventTime(event.originalTimestamp) ?? parseEventTime(event.timestamp);
-  const sentAt = parseEventTime(event.sentAt) ?? parseEventTime(ctx.batchSentAt);
+  const fromOriginal = parseEventTime(event.originalTimestamp);
+  const originalTimestamp = fromOriginal ?? parseEventTime(event.timestamp);
+  const originalText = fromOriginal !== undefined ? event.originalTimestamp : event.timestamp;
+  const ownSentAt = parseEventTime(event.sentAt);
+  const sentAt = ownSentAt ?? parseEventTime(ctx.batchSentAt);
+  const sentAtText = ownSentAt !== undefined ? event.sentAt : ctx.batchSentAt;
 
   const normalized: SegmentEvent = {
     type: event.type,
@@ -83,8 +87,9 @@ export function normalizeEvent(event: InboundEvent, ctx: NormalizeContext): Segm
     timestamp: toIsoTimestamp(correctedTimestamp({ receivedAt, sentAt, originalTimestamp })),
     receivedAt: toIsoTimestamp(receivedAt),
   };
-  if (originalTimestamp !== undefined) normalized.originalTimestamp = toIsoTimestamp(originalTimestamp);
-  if (sentAt !== undefined) normalized.sentAt = toIsoTimestamp(sentAt);
+  if (originalTimestamp !== undefined)
+    normalized.originalTimestamp = toIsoTimestamp(originalTimestamp, originalText);
+  if (sentAt !== undefined) normalized.sentAt = toIsoTimestamp(sentAt, sentAtText);
   for (const field of ID_FIELDS) {
     const id = event[field];
     if (isPresent(id)) normalized[field] = String(id);

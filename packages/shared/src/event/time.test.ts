@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { MAX_EVENT_TIME_MS, MIN_EVENT_TIME_MS, parseEventTime, toIsoTimestamp } from './time.ts';
 
 const at = (iso: string) => new Date(iso).getTime();
@@ -98,5 +99,36 @@ describe('parseEventTime', () => {
   test('toIsoTimestamp writes UTC with milliseconds', () => {
     assert.equal(toIsoTimestamp(at('2026-11-27T12:00:00+02:00')), '2026-11-27T10:00:00.000Z');
     assert.equal(toIsoTimestamp(MIN_EVENT_TIME_MS), '0001-01-01T00:00:00.000Z');
+  });
+});
+
+describe('the canonical fast path', () => {
+  test('parses every canonical instant exactly and returns canonical text unchanged', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: MIN_EVENT_TIME_MS, max: MAX_EVENT_TIME_MS }), (ms) => {
+        const iso = new Date(ms).toISOString();
+        assert.equal(parseEventTime(iso), ms);
+        assert.equal(toIsoTimestamp(ms, iso), iso);
+        assert.equal(toIsoTimestamp(ms), iso);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('still refuses impossible canonical dates and times', () => {
+    for (const bad of [
+      '2026-02-30T00:00:00.000Z',
+      '2026-13-01T00:00:00.000Z',
+      '2026-01-01T24:00:00.000Z',
+      '0000-01-01T00:00:00.000Z',
+    ]) {
+      assert.equal(parseEventTime(bad), undefined, bad);
+    }
+    assert.equal(parseEventTime('2024-02-29T23:59:59.999Z'), Date.UTC(2024, 1, 29, 23, 59, 59, 999));
+  });
+
+  test('a non-canonical given text is never returned as is', () => {
+    const ms = Date.UTC(2026, 10, 27, 10, 0, 0, 0);
+    assert.equal(toIsoTimestamp(ms, '2026-11-27T11:00:00+01:00'), '2026-11-27T10:00:00.000Z');
   });
 });

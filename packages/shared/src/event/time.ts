@@ -48,7 +48,57 @@ function parseEpochMillis(value: number): number | undefined {
   return Math.trunc(value);
 }
 
+/** `YYYY-MM-DDTHH:MM:SS.mmmZ`, what Date#toISOString and every SDK produce. */
+function isCanonicalIso(text: string): boolean {
+  if (text.length !== 24) return false;
+  for (let i = 0; i < 24; i++) {
+    const c = text.charCodeAt(i);
+    switch (i) {
+      case 4:
+      case 7:
+        if (c !== 45) return false; // -
+        break;
+      case 10:
+        if (c !== 84) return false; // T
+        break;
+      case 13:
+      case 16:
+        if (c !== 58) return false; // :
+        break;
+      case 19:
+        if (c !== 46) return false; // .
+        break;
+      case 23:
+        if (c !== 90) return false; // Z
+        break;
+      default:
+        if (c < 48 || c > 57) return false;
+    }
+  }
+  return true;
+}
+
+const digits = (t: string, from: number, to: number): number => {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + (t.charCodeAt(i) - 48);
+  return n;
+};
+
+/** The hot path: canonical strings parsed from their digits, no regex, same validation. */
+function parseCanonicalIso(text: string): number | undefined {
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 7);
+  const day = digits(text, 8, 10);
+  const hour = digits(text, 11, 13);
+  const minute = digits(text, 14, 16);
+  const second = digits(text, 17, 19);
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  return utcMillis(year, month, day, hour, minute, second, digits(text, 20, 23));
+}
+
 function parseIsoDateTime(text: string): number | undefined {
+  if (isCanonicalIso(text)) return parseCanonicalIso(text);
   if (text.length > MAX_ISO_LENGTH) return undefined;
   const m = ISO_8601.exec(text);
   if (m === null) return undefined;
@@ -98,7 +148,21 @@ function utcMillis(y: number, mo: number, d: number, h: number, mi: number, s: n
   return date.getTime();
 }
 
-/** The canonical form eventkit stores: ISO-8601, millisecond precision, UTC `Z` (e.g. 2026-11-27T10:00:00.000Z). */
-export function toIsoTimestamp(epochMillis: number): string {
-  return new Date(epochMillis).toISOString();
+let lastMillis = Number.NaN;
+let lastIso = '';
+
+/**
+ * The canonical form eventkit stores: ISO-8601, millisecond precision, UTC `Z`
+ * (e.g. 2026-11-27T10:00:00.000Z). `given` is the client's text for the same
+ * instant, when there is one: already canonical, it is returned as is (the
+ * common case; formatting a Date is the costliest step of normalising).
+ * A one-entry cache serves the receivedAt and batch sentAt that every event of
+ * a request shares.
+ */
+export function toIsoTimestamp(epochMillis: number, given?: unknown): string {
+  if (typeof given === 'string' && isCanonicalIso(given)) return given;
+  if (epochMillis === lastMillis) return lastIso;
+  lastMillis = epochMillis;
+  lastIso = new Date(epochMillis).toISOString();
+  return lastIso;
 }
