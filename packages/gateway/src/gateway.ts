@@ -42,6 +42,12 @@ export interface GatewayDeps {
   queue: QueuePublisher;
   logger: Logger;
   registry: Registry;
+  /**
+   * Envelopes published at once. With Pub/Sub a few suffice (publish returns
+   * in milliseconds); with the in-process queue a publish resolves only once
+   * the worker wrote the events, so the local mode keeps many in flight.
+   */
+  publishersInFlight?: number;
 }
 
 /** Seconds a client is asked to wait when the WAL backlog is over its high-water mark. */
@@ -74,6 +80,7 @@ export async function createGateway(deps: GatewayDeps) {
     metrics,
     batchSize: settings.ringBufferPublisherBatchSize,
     pollIntervalMs: settings.ringBufferPublisherPollInterval * 1000,
+    ...(deps.publishersInFlight ? { maxInFlight: deps.publishersInFlight } : {}),
   });
 
   let shuttingDown = false;
