@@ -15,12 +15,14 @@ dev: setup
 test: setup
 	@$(ENV); echo "== typecheck"; pnpm run -s typecheck
 	@$(ENV); echo "== lint"; pnpm exec biome check . && node scripts/update-readme.ts --check
+	@scripts/setup-browser.sh
 	@$(ENV); echo "== tests"; node scripts/run-tests.ts all
 
 test-unit: setup
 	@$(ENV); node scripts/run-tests.ts unit
 
 test-int: setup
+	@scripts/setup-browser.sh
 	@$(ENV); node scripts/run-tests.ts int
 
 typecheck: setup

@@ -1,4 +1,6 @@
 // @eventkit/testing: test-only infrastructure. Never imported by runtime code.
+
+export * from './browser/index.ts';
 export {
   type EmulatorHandle,
   type EmulatorOptions,

@@ -372,6 +372,18 @@ describe('CORS', () => {
       'authorization,content-type,x-retry-count,anonymousid,rsa-retry-attempt',
     );
     assert.ok(Number(res.headers.get('access-control-max-age')) > 0);
+    assert.ok(res.headers.get('x-request-id'), 'preflights carry a request id too');
+    assert.equal(res.headers.get('access-control-allow-credentials'), null, 'no credentials are needed');
+  });
+
+  test('preflights are counted in the request metrics', async () => {
+    const { app } = testApp();
+    await app.request('/v1/t', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://a.example', 'access-control-request-method': 'POST' },
+    });
+    const text = await (await app.request('/metrics')).text();
+    assert.match(text, /eventkit_gateway_requests_total\{[^}]*status="204"[^}]*\} 1/);
   });
 
   test('error responses carry CORS headers and expose Retry-After', async () => {

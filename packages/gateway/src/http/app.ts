@@ -83,7 +83,8 @@ const BATCH_ROUTES = ['/v1/batch', '/v1/b', '/beacon/v1/batch'];
 export function createApp(deps: AppDeps): Hono<Env> {
   const app = new Hono<Env>();
 
-  app.use('*', corsMiddleware(deps.corsOrigins));
+  // Logging first, so preflights (half of a browser's requests) are logged,
+  // counted and carry an X-Request-Id like any other request.
   app.use('*', async (c, next) => {
     const started = performance.now();
     const requestId = requestIdFrom(c.req.header('x-request-id'));
@@ -108,6 +109,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       'request_completed',
     );
   });
+  app.use('*', corsMiddleware(deps.corsOrigins));
 
   const ingestRoute = (route: RouteKind, streamOf: (c: Context<Env>) => StreamRule | string) => {
     return async (c: Context<Env>) => {

@@ -24,20 +24,18 @@ export function corsMiddleware(origins: readonly string[]): MiddlewareHandler {
       const headers = new Headers({ Vary: 'Origin, Access-Control-Request-Headers' });
       if (allowed) {
         headers.set('Access-Control-Allow-Origin', origin);
-        headers.set('Access-Control-Allow-Credentials', 'true');
         headers.set('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
         const requested = c.req.header('access-control-request-headers');
         if (requested) headers.set('Access-Control-Allow-Headers', requested);
         headers.set('Access-Control-Max-Age', MAX_AGE_SECONDS);
         headers.set('Access-Control-Expose-Headers', EXPOSED);
       }
-      return new Response(null, { status: 204, headers });
+      return c.body(null, 204, Object.fromEntries(headers));
     }
     await next();
     if (allowed) {
       // Set on the final response, so error responses (onError, notFound) carry them too.
       c.res.headers.set('Access-Control-Allow-Origin', origin);
-      c.res.headers.set('Access-Control-Allow-Credentials', 'true');
       c.res.headers.set('Access-Control-Expose-Headers', EXPOSED);
       c.res.headers.append('Vary', 'Origin');
     }

@@ -27,6 +27,8 @@ export function registerSettingsRoutes(app: AnyHono, writeKeys: WriteKeys): void
     const writeKey = c.req.param('writeKey');
     if (!writeKeys.resolve([writeKey]).ok) return notFound(c);
     const { host, protocol } = publicBase(c);
+    // Browsers fetch this on every page view; a few minutes of caching is plenty.
+    c.header('Cache-Control', 'public, max-age=300');
     return c.json({
       integrations: {
         'Segment.io': {
@@ -55,6 +57,7 @@ export function registerSettingsRoutes(app: AnyHono, writeKeys: WriteKeys): void
     const writeKey = c.req.query('writeKey') ?? '';
     const resolved = writeKeys.resolve([writeKey]);
     if (!resolved.ok) return notFound(c);
+    c.header('Cache-Control', 'public, max-age=300');
     return c.json({
       isHosted: false,
       source: {
