@@ -18,4 +18,13 @@ export type {
   QueuePublisher,
   QueueSubscriber,
 } from './queue.ts';
-export type { LedgerEntry, LoadFile, LoadJob, LoadResult, LoadTable, Warehouse } from './warehouse.ts';
+export type {
+  LedgerEntry,
+  LedgerSummary,
+  LoadedKeysOptions,
+  LoadFile,
+  LoadJob,
+  LoadResult,
+  LoadTable,
+  Warehouse,
+} from './warehouse.ts';

@@ -40,14 +40,42 @@ export interface LedgerEntry {
   loadedAt: Date;
 }
 
+export interface LoadedKeysOptions {
+  /**
+   * Every key asked about names a file written at or after this time, so no
+   * ledger entry for it can be older (allowing for clock skew): a warehouse
+   * may use it to prune the ledger's partitions. A hint; ignoring it is correct.
+   */
+  writtenAfter?: Date;
+}
+
+/** Totals of the ledger, for `eventkit-loader status`. */
+export interface LedgerSummary {
+  /** Distinct files recorded as loaded. */
+  files: number;
+  /** Rows read from those files (each file counted once, at its latest load). */
+  rows: number;
+  /** When the latest load was recorded; undefined when nothing was loaded yet. */
+  lastLoadedAt: Date | undefined;
+}
+
 export interface Warehouse {
   /** `bigquery`, `duckdb`, `memory`: for logs and metrics. */
   readonly kind: string;
   /** Creates the dataset, tables and ledger when missing. Idempotent. */
   ensureTables(): Promise<void>;
   /** The subset of `keys` already recorded as loaded. */
-  loadedKeys(keys: readonly string[]): Promise<Set<string>>;
+  loadedKeys(keys: readonly string[], options?: LoadedKeysOptions): Promise<Set<string>>;
   /** Loads and records the job's files exactly once (see above). */
   load(job: LoadJob): Promise<LoadResult>;
+  /**
+   * Optional: for each prefix, the greatest key (lexicographic) recorded in the
+   * ledger under it; prefixes with none are absent. The loader's discovery
+   * starts listing there (minus a look-back) instead of at the start of the
+   * bucket; without it, every run lists everything, which is correct but slow.
+   */
+  lastLoadedKeys?(prefixes: readonly string[]): Promise<Map<string, string>>;
+  /** Optional: totals of the ledger. */
+  ledgerSummary?(): Promise<LedgerSummary>;
   close(): Promise<void>;
 }

@@ -1,0 +1,71 @@
+// Discovery over GCS (the bigquery mode's store): GcsObjectStore with the real
+// @google-cloud/storage client against the fake GCS server.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createStorageClient, GcsObjectStore, type Warehouse } from '@eventkit/shared';
+import { type FakeGcsServer, startFakeGcs } from '@eventkit/testing';
+import { pendingFiles } from './discovery.ts';
+
+let gcs: FakeGcsServer;
+before(async () => {
+  gcs = await startFakeGcs();
+});
+after(() => gcs.close());
+
+const ev = (stream: string, hour: string, name = 'w1-a') =>
+  `events/stream=${stream}/date=2026-11-27/hour=${hour}/${name}.parquet`;
+
+test('lists GCS lanes from the watermark with startOffset and page tokens, oldest first', async () => {
+  gcs.createBucket('lake');
+  const loaded = [ev('web', '09'), ev('web', '12')];
+  const keys = [
+    ...loaded,
+    ev('web', '08', 'w2-old'),
+    ev('web', '10', 'w2-late'),
+    ev('web', '11'),
+    ev('web', '13'),
+  ];
+  for (const k of [...keys, ev('ios', '12'), ev('ios', '12', 'w2-b'), ev('ios', '12', 'w3-c')]) {
+    gcs.putObject('lake', k, 'x');
+  }
+  const warehouse: Warehouse = {
+    kind: 'test',
+    ensureTables: async () => {},
+    load: async () => {
+      throw new Error('not here');
+    },
+    close: async () => {},
+    loadedKeys: async (ks) => new Set(ks.filter((k) => loaded.includes(k))),
+    lastLoadedKeys: async (prefixes) =>
+      new Map(prefixes.filter((p) => p.includes('web')).map((p) => [p, ev('web', '12')])),
+  };
+  const store = new GcsObjectStore({
+    storage: createStorageClient({ emulatorUrl: gcs.url }),
+    bucket: 'lake',
+  });
+  const found: string[] = [];
+  for await (const f of pendingFiles('events', {
+    store,
+    warehouse,
+    prefix: '',
+    lookbackHours: 2,
+    pageSize: 2,
+  })) {
+    assert.equal(f.uri, `gs://lake/${f.key}`);
+    found.push(f.key);
+  }
+  assert.deepEqual(found, [
+    ev('web', '10', 'w2-late'),
+    ev('web', '11'),
+    ev('ios', '12'),
+    ev('ios', '12', 'w2-b'),
+    ev('ios', '12', 'w3-c'),
+    ev('web', '13'),
+  ]);
+  const lists = gcs.requestsTo('GET', '/b/lake/o');
+  assert.ok(lists.some((r) => r.query.startOffset === 'events/stream=web/date=2026-11-27/hour=10/'));
+  assert.ok(
+    lists.some((r) => r.query.pageToken),
+    'followed page tokens',
+  );
+});

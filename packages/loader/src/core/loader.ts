@@ -1,0 +1,364 @@
+// The loader: discovery → grouping → Warehouse.load, once or in a loop.
+// Plain TypeScript over the ObjectStore and Warehouse ports; the composition
+// roots (cli.ts/main.ts here, the local all-in-one mode) build the adapters.
+//
+// Exactly once per file is the warehouse's promise (ports/warehouse.ts): a job
+// records its files in the same commit that adds their rows, and a job id is
+// a hash of its files, so a job retried after a crash is found finished. This
+// module's part is to only ever hand the warehouse whole groups, oldest first,
+// and to stop between jobs: stop() lets the running job finish and starts no
+// other, so a stopped loader never leaves a file half recorded.
+import type { LoadFile, LoadTable, Logger, Registry, Warehouse } from '@eventkit/shared';
+import { type ObjectStore, silentLogger } from '@eventkit/shared';
+import { type DiscoveredFile, type DiscoveryOptions, filesInDays, pendingFiles } from './discovery.ts';
+import { DEFAULT_GROUP_LIMITS, type GroupLimits, groupFiles, jobIdFor } from './grouping.ts';
+import { normalizePrefix, parseDay } from './layout.ts';
+import { type LoaderMetrics, loaderMetrics } from './metrics.ts';
+
+export interface LoaderDeps {
+  store: ObjectStore;
+  warehouse: Warehouse;
+  /** EVENTKIT_STORAGE_PREFIX (normalized here). Default ''. */
+  prefix?: string;
+  /** EVENTKIT_DEDUP_WINDOW_DAYS. Default 7. */
+  dedupWindowDays?: number;
+  /** EVENTKIT_WAREHOUSE_LOADER_INTERVAL, seconds between the starts of two runs in loop(). Default 300. */
+  intervalSeconds?: number;
+  /** EVENTKIT_WAREHOUSE_LOOKBACK_HOURS (see discovery.ts). Default 2. */
+  lookbackHours?: number;
+  /** Bounds of one load job. */
+  limits?: Partial<GroupLimits>;
+  /** Objects per listing request. */
+  pageSize?: number;
+  logger?: Logger;
+  /** Where the loader's metrics go (a private registry when absent). */
+  metrics?: Registry;
+}
+
+export const TABLES: readonly LoadTable[] = ['events', 'errors'];
+
+export interface RunReport {
+  /** No job failed. */
+  ok: boolean;
+  /** stop() ended the run early; pending files may remain (none is half recorded). */
+  stopped: boolean;
+  jobs: number;
+  files: number;
+  rowsRead: number;
+  rowsInserted: number;
+  /** Jobs the warehouse had already finished (a retry after a crash). */
+  jobsAlreadyDone: number;
+  durationMs: number;
+  /** The failure that ended the run, when !ok. */
+  error?: Error;
+}
+
+export interface PendingSummary {
+  files: number;
+  bytes: number;
+  /** Creation time of the oldest pending file. */
+  oldest: Date | undefined;
+  byTable: Record<LoadTable, number>;
+}
+
+export interface LoaderStatus {
+  warehouse: string;
+  pending: PendingSummary;
+  /** Undefined when the warehouse keeps no summary of its ledger. */
+  loaded: { files: number; rows: number; lastLoadedAt: Date | undefined } | undefined;
+}
+
+export interface BackfillRange {
+  /** YYYY-MM-DD, inclusive (UTC folder dates). */
+  from: string;
+  to: string;
+}
+
+export interface BackfillProgress {
+  totalFiles: number;
+  totalBytes: number;
+  doneFiles: number;
+  rowsInserted: number;
+}
+
+export interface Loader {
+  /** Loads everything pending now. Never throws: failures are in the report. */
+  runOnce(): Promise<RunReport>;
+  /** Runs every intervalSeconds until stop(); resolves once stopped. A stopped loop does not start again. */
+  loop(): Promise<void>;
+  /**
+   * Ends the loop and the run in progress: the running job finishes, no other
+   * starts. Resolves when idle. A runOnce() or backfill() called after that
+   * runs in full (e.g. a final load at shutdown).
+   */
+  stop(): Promise<void>;
+  /** stop() was called: the loop is over. */
+  readonly stopping: boolean;
+  status(): Promise<LoaderStatus>;
+  /** Reloads every file whose folder date is in the range, loaded or not; dedup keeps it idempotent. */
+  backfill(range: BackfillRange, onProgress?: (p: BackfillProgress) => void): Promise<RunReport>;
+}
+
+export class BackfillRangeError extends Error {
+  override readonly name = 'BackfillRangeError';
+}
+
+export function createLoader(deps: LoaderDeps): Loader {
+  const log = deps.logger ?? silentLogger();
+  const warehouse = deps.warehouse;
+  const prefix = normalizePrefix(deps.prefix ?? '');
+  const dedupWindowDays = deps.dedupWindowDays ?? 7;
+  const intervalMs = (deps.intervalSeconds ?? 300) * 1000;
+  const limits: GroupLimits = { ...DEFAULT_GROUP_LIMITS, ...deps.limits };
+  const metrics: LoaderMetrics = loaderMetrics(deps.metrics);
+  const foreignSeen = new Set<string>();
+  const discovery: DiscoveryOptions = {
+    store: deps.store,
+    warehouse,
+    prefix,
+    lookbackHours: deps.lookbackHours ?? 2,
+    ...(deps.pageSize ? { pageSize: deps.pageSize } : {}),
+    onForeignKey: (key) => {
+      if (foreignSeen.has(key) || foreignSeen.size >= 1000) return;
+      foreignSeen.add(key);
+      log.warn({ key }, 'loader_foreign_key_ignored');
+    },
+  };
+
+  let stopping = false;
+  /** Bumped by stop(): a run stops between jobs once the count differs from when it started. */
+  let stops = 0;
+  let tablesReady = false;
+  /** Runs one at a time (runOnce, loop and backfill share the warehouse). */
+  let busy: Promise<unknown> = Promise.resolve();
+  let looping: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+
+  const serialized = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = busy.then(fn, fn);
+    busy = run.catch(() => undefined);
+    return run;
+  };
+
+  const ensureTables = async () => {
+    if (tablesReady) return;
+    await warehouse.ensureTables();
+    tablesReady = true;
+  };
+
+  const newReport = (): RunReport => ({
+    ok: true,
+    stopped: false,
+    jobs: 0,
+    files: 0,
+    rowsRead: 0,
+    rowsInserted: 0,
+    jobsAlreadyDone: 0,
+    durationMs: 0,
+  });
+
+  /** Loads groups of `files` as jobs until the files run out, stop() or a failure. */
+  async function loadGroups(
+    table: LoadTable,
+    files: AsyncIterable<DiscoveredFile>,
+    report: RunReport,
+    salt: string,
+    stopped: () => boolean,
+    onJob?: (files: number, rowsInserted: number) => void,
+  ): Promise<void> {
+    for await (const group of groupFiles(files, limits)) {
+      if (stopped()) {
+        report.stopped = true;
+        return;
+      }
+      const loadFiles: LoadFile[] = group.map((f) => ({ key: f.key, uri: f.uri, size: f.size }));
+      const id = jobIdFor(
+        table,
+        loadFiles.map((f) => f.key),
+        salt,
+      );
+      const started = performance.now();
+      const result = await warehouse.load({ id, table, files: loadFiles, dedupWindowDays });
+      const seconds = (performance.now() - started) / 1000;
+      report.jobs += 1;
+      report.files += loadFiles.length;
+      report.rowsRead += result.rowsRead;
+      report.rowsInserted += result.rowsInserted;
+      if (result.alreadyDone) report.jobsAlreadyDone += 1;
+      metrics.jobFinished(table, loadFiles.length, result, seconds);
+      log.info(
+        {
+          table,
+          job_id: id,
+          files: loadFiles.length,
+          rows_read: result.rowsRead,
+          rows_inserted: result.rowsInserted,
+          duplicates: result.alreadyDone ? 0 : result.rowsRead - result.rowsInserted,
+          already_done: result.alreadyDone,
+          duration_ms: Math.round(seconds * 1000),
+        },
+        'load_job_finished',
+      );
+      onJob?.(loadFiles.length, result.rowsInserted);
+    }
+  }
+
+  function finish(report: RunReport, started: number, what: string): RunReport {
+    report.durationMs = Math.round(performance.now() - started);
+    metrics.runFinished(report);
+    const fields = {
+      jobs: report.jobs,
+      files: report.files,
+      rows_inserted: report.rowsInserted,
+      stopped: report.stopped,
+      duration_ms: report.durationMs,
+    };
+    if (!report.ok) {
+      log.error({ ...fields, error: describeError(report.error) }, `${what}_failed`);
+    } else if (report.jobs > 0 || report.stopped) {
+      log.info(fields, `${what}_finished`);
+    } else {
+      log.debug(fields, `${what}_finished`);
+    }
+    return report;
+  }
+
+  async function runOnceNow(): Promise<RunReport> {
+    const started = performance.now();
+    const report = newReport();
+    const epoch = stops;
+    const stopped = () => stops !== epoch;
+    try {
+      await ensureTables();
+      for (const table of TABLES) {
+        if (stopped()) {
+          report.stopped = true;
+          break;
+        }
+        await loadGroups(table, pendingFiles(table, discovery), report, '', stopped);
+        if (report.stopped) break;
+      }
+    } catch (err) {
+      report.ok = false;
+      report.error = err as Error;
+      tablesReady = false; // the tables may be what went missing: check again next run
+    }
+    return finish(report, started, 'load_run');
+  }
+
+  async function status(): Promise<LoaderStatus> {
+    const pending: PendingSummary = {
+      files: 0,
+      bytes: 0,
+      oldest: undefined,
+      byTable: { events: 0, errors: 0 },
+    };
+    for (const table of TABLES) {
+      for await (const f of pendingFiles(table, discovery)) {
+        pending.files += 1;
+        pending.bytes += f.size;
+        pending.byTable[table] += 1;
+        if (!pending.oldest || f.updated < pending.oldest) pending.oldest = f.updated;
+      }
+    }
+    const loaded = warehouse.ledgerSummary ? await warehouse.ledgerSummary() : undefined;
+    return { warehouse: warehouse.kind, pending, loaded };
+  }
+
+  async function backfillNow(range: BackfillRange, onProgress?: (p: BackfillProgress) => void) {
+    const from = parseDay(range.from);
+    const to = parseDay(range.to);
+    if (from === undefined)
+      throw new BackfillRangeError(`--from: expected a date YYYY-MM-DD, got "${range.from}"`);
+    if (to === undefined) throw new BackfillRangeError(`--to: expected a date YYYY-MM-DD, got "${range.to}"`);
+    if (from > to) throw new BackfillRangeError(`--from ${range.from} is after --to ${range.to}`);
+
+    const started = performance.now();
+    const report = newReport();
+    const epoch = stops;
+    const stopped = () => stops !== epoch;
+    // A fresh id family per backfill: it reloads on purpose, and the merge's dedup
+    // keeps the table unchanged for rows already there.
+    const salt = `backfill ${range.from}..${range.to} ${new Date().toISOString()}`;
+    const progress: BackfillProgress = { totalFiles: 0, totalBytes: 0, doneFiles: 0, rowsInserted: 0 };
+    try {
+      await ensureTables();
+      // First pass counts (keys are not kept, so memory stays bounded), second loads.
+      for (const table of TABLES) {
+        for await (const f of filesInDays(table, from, to, discovery)) {
+          progress.totalFiles += 1;
+          progress.totalBytes += f.size;
+        }
+      }
+      onProgress?.({ ...progress });
+      for (const table of TABLES) {
+        await loadGroups(
+          table,
+          filesInDays(table, from, to, discovery),
+          report,
+          salt,
+          stopped,
+          (files, rows) => {
+            progress.doneFiles += files;
+            progress.rowsInserted += rows;
+            onProgress?.({ ...progress });
+          },
+        );
+        if (report.stopped) break;
+      }
+    } catch (err) {
+      report.ok = false;
+      report.error = err as Error;
+    }
+    return finish(report, started, 'backfill');
+  }
+
+  async function loopNow(): Promise<void> {
+    log.info({ interval_seconds: intervalMs / 1000, warehouse: warehouse.kind }, 'loader_started');
+    while (!stopping) {
+      const started = Date.now();
+      await serialized(runOnceNow);
+      const wait = intervalMs - (Date.now() - started);
+      if (stopping || wait <= 0) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+    log.info({}, 'loader_stopped');
+  }
+
+  return {
+    runOnce: () => serialized(runOnceNow),
+    loop() {
+      looping ??= loopNow();
+      return looping;
+    },
+    async stop() {
+      stopping = true;
+      stops += 1;
+      wake?.();
+      await Promise.all([busy, looping]);
+    },
+    get stopping() {
+      return stopping;
+    },
+    status: () => serialized(status),
+    backfill: (range, onProgress) => serialized(() => backfillNow(range, onProgress)),
+  };
+}
+
+/**
+ * An error as one log-safe line: its first line, without the `Input: "…"`
+ * excerpt DuckDB adds to conversion errors (it can quote event data), capped.
+ */
+export function describeError(err: unknown): string {
+  const text =
+    err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
+  const line = (text.split('\n')[0] ?? '').replace(/\s*Input: ".*$/, ' (input not logged)');
+  return line.length > 500 ? `${line.slice(0, 500)}…` : line;
+}

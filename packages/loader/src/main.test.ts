@@ -1,0 +1,110 @@
+// The commands in-process (cli.int.test.ts runs a few of them as real processes).
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { CliError, FileObjectStore, loadLoaderConfig, silentLogger } from '@eventkit/shared';
+import { backfillCommand, queryCommand, runCommand, statusCommand } from './main.ts';
+import { errorRow, putErrorFile, putEventFile } from './testing/fixtures.ts';
+
+const dirs: string[] = [];
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function setup() {
+  const dir = await mkdtemp(join(tmpdir(), 'eventkit-main-'));
+  dirs.push(dir);
+  const { config } = loadLoaderConfig({ EVENTKIT_DATA_DIR: dir });
+  return { dir, config, store: new FileObjectStore(dir), log: silentLogger() };
+}
+
+/** A stream that is not a terminal and collects what is written. */
+function lines() {
+  const out: string[] = [];
+  const stream = { isTTY: false, write: (s: string) => out.push(s) > 0 } as unknown as NodeJS.WriteStream;
+  return { out, stream };
+}
+
+const cliError = (code: number, message: RegExp) => (err: unknown) =>
+  err instanceof CliError && err.exitCode === code && message.test(err.message);
+
+describe('loader commands', () => {
+  test('query: a table or JSON rows; clear errors for a missing warehouse, bad SQL and writes', async () => {
+    const s = await setup();
+    await assert.rejects(queryCommand(s.config, 'select 1', false), cliError(1, /nothing was loaded yet/));
+    await putEventFile(s.store, [{ message_id: 'm1', properties: '{"plan":"pro"}' }, { message_id: 'm2' }]);
+    await runCommand(s.config, s.log, true);
+
+    assert.equal(
+      await queryCommand(s.config, 'select message_id, received_at from events.raw_events order by 1', false),
+      [
+        'message_id | received_at',
+        '-----------+-------------------------',
+        'm1         | 2026-11-27T10:00:00.000Z',
+        'm2         | 2026-11-27T10:00:00.000Z',
+        '(2 rows)',
+      ].join('\n'),
+    );
+    const json = JSON.parse(
+      await queryCommand(
+        s.config,
+        "select count(*) as n, max(properties) filter (where message_id = 'm1') as p, null as z from events.raw_events",
+        true,
+      ),
+    );
+    assert.deepEqual(json, [{ n: 2, p: { plan: 'pro' }, z: null }]);
+    await assert.rejects(queryCommand(s.config, 'select nope', false), cliError(1, /^Binder Error/));
+    await assert.rejects(
+      queryCommand(s.config, 'delete from events.raw_events', false),
+      cliError(1, /read-only/),
+    );
+    const bigquery = { ...s.config, warehouse: 'bigquery' as const };
+    await assert.rejects(
+      queryCommand(bigquery, 'select 1', false),
+      cliError(2, /EVENTKIT_WAREHOUSE is bigquery/),
+    );
+  });
+
+  test('status: text for people, JSON for scripts', async () => {
+    const s = await setup();
+    await putEventFile(s.store, [{ message_id: 'm1' }]);
+    await putErrorFile(s.store, [errorRow('e1')]);
+    const text = await statusCommand(s.config, s.log, false);
+    assert.match(text, /^warehouse {2}duckdb events\.raw_events in .*warehouse\.duckdb$/m);
+    assert.match(text, /^pending {4}2 files \([\d.]+ KiB: 1 event, 1 dead-letter\), oldest \d+s old$/m);
+    assert.match(text, /^loaded {5}0 files, 0 rows; last load never$/m);
+    await runCommand(s.config, s.log, true);
+    const json = JSON.parse(await statusCommand(s.config, s.log, true));
+    assert.equal(json.pending.files, 0);
+    assert.deepEqual([json.loaded.files, json.loaded.rows], [2, 2]);
+    assert.ok(Date.now() - Date.parse(json.loaded.lastLoadAt) < 60_000);
+  });
+
+  test('run --once fails with exit 1 when a load fails; backfill reports progress lines off a terminal', async () => {
+    const s = await setup();
+    await putEventFile(s.store, [{ message_id: 'm1' }]);
+    await s.store.put('events/stream=events/date=2026-11-27/hour=10/w9-bad.parquet', Buffer.from('x'));
+    await assert.rejects(runCommand(s.config, s.log, true), cliError(1, /^load failed: /));
+
+    await s.store.delete('events/stream=events/date=2026-11-27/hour=10/w9-bad.parquet');
+    const progress = lines();
+    const summary = await backfillCommand(
+      s.config,
+      s.log,
+      { from: '2026-11-27', to: '2026-11-27' },
+      progress.stream,
+    );
+    assert.equal(
+      summary,
+      'backfill 2026-11-27..2026-11-27: 1 files in 1 jobs, 1 rows read, 1 rows inserted (the rest were already there)',
+    );
+    assert.match(progress.out[0] ?? '', /^backfill: 1 files \([\d.]+ KiB\) to load\n$/);
+    assert.equal(progress.out.at(-1), 'backfill: 1/1 files (100%), 1 rows inserted\n');
+    await assert.rejects(
+      backfillCommand(s.config, s.log, { from: '2026-13-01', to: '2026-11-27' }, progress.stream),
+      cliError(2, /--from: expected a date YYYY-MM-DD/),
+    );
+  });
+});

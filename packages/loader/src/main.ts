@@ -1,0 +1,190 @@
+// The loader's composition: configuration in, adapters built, commands run.
+// cli.ts parses the command line and calls these; the local all-in-one mode
+// calls loaderFromConfig to run a loader in its own process.
+
+import {
+  CliError,
+  createStorageClient,
+  FileObjectStore,
+  GcsObjectStore,
+  type LoaderConfig,
+  type Logger,
+  type ObjectStore,
+  type Registry,
+  type Warehouse,
+} from '@eventkit/shared';
+import { formatStatus, formatTable, jsonRows, statusView } from './commands/format.ts';
+import { progressReporter } from './commands/progress.ts';
+import {
+  BackfillRangeError,
+  createLoader,
+  describeError,
+  type Loader,
+  type RunReport,
+} from './core/loader.ts';
+import { BigQueryWarehouse } from './warehouse/bigquery/bigquery-warehouse.ts';
+import { DuckDbLockedError, DuckDbMissingError } from './warehouse/duckdb/duckdb-file.ts';
+import { DuckDbWarehouse } from './warehouse/duckdb/duckdb-warehouse.ts';
+import { queryDuckDb } from './warehouse/duckdb/query.ts';
+
+/** Where the worker's files are: the GCS bucket, or the same layout under the data directory. */
+export function createObjectStore(config: LoaderConfig): ObjectStore {
+  if (config.eventStore === 'gcs') {
+    if (!config.gcpGcsBucket) throw new CliError('GCP_GCS_BUCKET is required with the gcs event store', 2);
+    const storage = createStorageClient({
+      projectId: config.gcpProjectId,
+      emulatorUrl: config.storageEmulatorHost,
+    });
+    return new GcsObjectStore({ storage, bucket: config.gcpGcsBucket });
+  }
+  return new FileObjectStore(config.dataDir);
+}
+
+export async function createWarehouse(config: LoaderConfig, logger?: Logger): Promise<Warehouse> {
+  // The config loader guarantees a dataset for bigquery and defaults it to `events` for duckdb.
+  const dataset = config.gcpBigqueryDataset ?? 'events';
+  if (config.warehouse === 'bigquery') {
+    // Loaded only when used: the client adds about half a second to every start.
+    const { BigQuery } = await import('@google-cloud/bigquery');
+    const client = new BigQuery({ ...(config.gcpProjectId ? { projectId: config.gcpProjectId } : {}) });
+    return new BigQueryWarehouse({
+      client,
+      dataset,
+      table: config.gcpBigqueryTable,
+      ...(logger ? { logger } : {}),
+    });
+  }
+  return new DuckDbWarehouse({ path: config.duckdbPath, dataset, table: config.gcpBigqueryTable });
+}
+
+export interface LoaderFromConfigOptions {
+  logger?: Logger;
+  metrics?: Registry;
+  store?: ObjectStore;
+  warehouse?: Warehouse;
+}
+
+/** A loader as the configuration describes it (adapters can be passed in instead). */
+export async function loaderFromConfig(
+  config: LoaderConfig,
+  options: LoaderFromConfigOptions = {},
+): Promise<Loader> {
+  return createLoader({
+    store: options.store ?? createObjectStore(config),
+    warehouse: options.warehouse ?? (await createWarehouse(config, options.logger)),
+    prefix: config.storagePrefix,
+    dedupWindowDays: config.dedupWindowDays,
+    intervalSeconds: config.warehouseLoaderInterval,
+    lookbackHours: config.warehouseLookbackHours,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+  });
+}
+
+const targetName = (config: LoaderConfig) =>
+  config.warehouse === 'duckdb'
+    ? `${config.gcpBigqueryDataset ?? 'events'}.${config.gcpBigqueryTable} in ${config.duckdbPath}`
+    : `${config.gcpProjectId}.${config.gcpBigqueryDataset}.${config.gcpBigqueryTable}`;
+
+/** Exit codes of `run` when a signal cut a --once run short (shell convention: 128 + signal). */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * `run [--once]`. SIGTERM or SIGINT: the running job finishes, no other starts.
+ * If that takes longer than EVENTKIT_SHUTDOWN_TIMEOUT the process exits anyway,
+ * abandoning the job: a load commits its rows and its ledger rows together, so
+ * an abandoned job leaves no trace and the next run does it again.
+ */
+export async function runCommand(config: LoaderConfig, logger: Logger, once: boolean): Promise<void> {
+  const loader = await loaderFromConfig(config, { logger });
+  let signal: string | undefined;
+  const onSignal = (name: string) => {
+    if (signal) return;
+    signal = name;
+    logger.info({ signal: name }, 'loader_stopping');
+    void loader.stop();
+    setTimeout(() => {
+      logger.error({ timeout_seconds: config.shutdownTimeout }, 'loader_shutdown_timeout_abandoning_job');
+      process.exit(SIGNAL_EXIT[name] ?? 1);
+    }, config.shutdownTimeout * 1000).unref();
+  };
+  const handlers = (['SIGTERM', 'SIGINT'] as const).map((name) => {
+    const handler = () => onSignal(name);
+    process.on(name, handler);
+    return () => process.off(name, handler);
+  });
+  try {
+    if (!once) {
+      await loader.loop();
+      return;
+    }
+    const report = await loader.runOnce();
+    if (!report.ok) throw new CliError(`load failed: ${describeError(report.error)}`, 1);
+    if (report.stopped) {
+      throw new CliError(
+        `stopped by ${signal ?? 'a signal'} before everything pending was loaded`,
+        SIGNAL_EXIT[signal ?? ''] ?? 1,
+      );
+    }
+  } finally {
+    for (const off of handlers) off();
+  }
+}
+
+export async function statusCommand(config: LoaderConfig, logger: Logger, json: boolean): Promise<string> {
+  const loader = await loaderFromConfig(config, { logger });
+  const now = new Date();
+  const view = statusView(await withFriendlyErrors(() => loader.status()), targetName(config), now);
+  return json ? JSON.stringify(view, null, 2) : formatStatus(view, now);
+}
+
+export async function backfillCommand(
+  config: LoaderConfig,
+  logger: Logger,
+  range: { from: string; to: string },
+  progressStream: NodeJS.WriteStream,
+): Promise<string> {
+  const loader = await loaderFromConfig(config, { logger });
+  const reporter = progressReporter(progressStream);
+  let report: RunReport;
+  try {
+    report = await loader.backfill(range, (p) => reporter.update(p));
+  } catch (err) {
+    if (err instanceof BackfillRangeError) throw new CliError(err.message, 2);
+    throw err;
+  } finally {
+    reporter.done();
+  }
+  if (!report.ok) throw new CliError(`backfill failed: ${describeError(report.error)}`, 1);
+  return `backfill ${range.from}..${range.to}: ${report.files} files in ${report.jobs} jobs, ${report.rowsRead} rows read, ${report.rowsInserted} rows inserted (the rest were already there)`;
+}
+
+/** `query [--json] SQL` against the local DuckDB warehouse. */
+export async function queryCommand(config: LoaderConfig, sql: string, json: boolean): Promise<string> {
+  if (config.warehouse !== 'duckdb') {
+    throw new CliError(
+      'query reads the local DuckDB warehouse, but EVENTKIT_WAREHOUSE is bigquery: query BigQuery with the console or bq',
+      2,
+    );
+  }
+  const result = await withFriendlyErrors(() => queryDuckDb(config.duckdbPath, sql));
+  return json ? JSON.stringify(jsonRows(result), null, 2) : formatTable(result);
+}
+
+async function withFriendlyErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof DuckDbMissingError) {
+      throw new CliError(`${err.message}: nothing was loaded yet (run \`eventkit-loader run --once\`)`, 1);
+    }
+    if (err instanceof DuckDbLockedError) throw new CliError(err.message, 1);
+    if (
+      err instanceof Error &&
+      /^(Parser|Binder|Catalog|Conversion|Invalid Input|Constraint|IO) Error/.test(err.message)
+    ) {
+      throw new CliError(err.message, 1);
+    }
+    throw err;
+  }
+}

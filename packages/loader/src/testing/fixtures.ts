@@ -1,0 +1,132 @@
+// Test support (never imported by runtime code): writes event and dead-letter
+// files exactly as the worker does — Parquet with the warehouse columns, strings
+// and JSON text as VARCHAR, timestamps as UTC Parquet timestamps, zstd, written
+// by DuckDB `COPY … TO` — under the object layout, through an ObjectStore.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { ERROR_COLUMNS, type ObjectInfo, type ObjectStore, WAREHOUSE_COLUMNS } from '@eventkit/shared';
+import { ident, lit } from '../warehouse/duckdb/duckdb-file.ts';
+
+export type RowInput = Record<string, unknown> & { message_id: string };
+
+let connection: Promise<DuckDBConnection> | undefined;
+const duck = () => {
+  connection ??= DuckDBInstance.create(':memory:').then(async (i) => {
+    const c = await i.connect();
+    await c.run(`SET TimeZone = 'UTC'`);
+    return c;
+  });
+  return connection;
+};
+
+/** A full events row from a few columns: the rest get plausible values. */
+export function eventRow(row: RowInput): Record<string, unknown> {
+  const receivedAt = String(row.received_at ?? '2026-11-27T10:00:00.000Z');
+  return {
+    source: 'web',
+    type: 'track',
+    event: 'Clicked',
+    name: null,
+    user_id: null,
+    anonymous_id: 'anon-1',
+    group_id: null,
+    previous_id: null,
+    stream: 'events',
+    timestamp: receivedAt,
+    original_timestamp: receivedAt,
+    sent_at: receivedAt,
+    received_at: receivedAt,
+    loaded_at: null,
+    properties: '{"plan":"pro","n":1}',
+    traits: null,
+    context: '{"library":{"name":"test"}}',
+    integrations: null,
+    ...row,
+  };
+}
+
+/** Writes rows as a Parquet file at `path` the way the worker does. */
+export async function writeParquet(path: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'eventkit-fixture-'));
+  try {
+    const json = join(dir, 'rows.ndjson');
+    await writeFile(json, rows.map((r) => JSON.stringify(eventRow(r as RowInput))).join('\n'));
+    const schema = WAREHOUSE_COLUMNS.map((c) => `${lit(c.name)}: 'VARCHAR'`).join(', ');
+    const select = WAREHOUSE_COLUMNS.map((c) =>
+      c.type === 'TIMESTAMP' ? `CAST(${ident(c.name)} AS TIMESTAMPTZ) AS ${ident(c.name)}` : ident(c.name),
+    ).join(', ');
+    const source =
+      rows.length === 0
+        ? `(SELECT ${WAREHOUSE_COLUMNS.map((c) => `NULL::VARCHAR AS ${ident(c.name)}`).join(', ')} WHERE false)`
+        : `read_json(${lit(json)}, format = 'newline_delimited', columns = {${schema}})`;
+    const c = await duck();
+    await c.run(`COPY (SELECT ${select} FROM ${source}) TO ${lit(path)} (FORMAT parquet, COMPRESSION zstd)`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export interface FileSpec {
+  stream?: string;
+  /** The folder time (write time), ISO; default 2026-11-27T10:00Z. */
+  at?: string;
+  worker?: string;
+  prefix?: string;
+}
+
+export function eventKey(spec: FileSpec = {}): string {
+  const at = spec.at ?? '2026-11-27T10:00:00.000Z';
+  return `${spec.prefix ?? ''}events/stream=${spec.stream ?? 'events'}/date=${at.slice(0, 10)}/hour=${at.slice(11, 13)}/${spec.worker ?? 'w1'}-${randomUUID()}.parquet`;
+}
+
+/** Puts one events file into the store (create-only, as the worker does). */
+export async function putEventFile(
+  store: ObjectStore,
+  rows: readonly RowInput[],
+  spec: FileSpec & { key?: string } = {},
+): Promise<ObjectInfo> {
+  const dir = await mkdtemp(join(tmpdir(), 'eventkit-fixture-'));
+  try {
+    const path = join(dir, 'f.parquet');
+    await writeParquet(path, rows);
+    return await store.put(spec.key ?? eventKey(spec), await readFile(path), { ifNotExists: true });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A dead-letter row (ERROR_COLUMNS) as `toErrorRow` makes it. */
+export function errorRow(id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const base: Record<string, unknown> = {
+    id,
+    error_type: 'validation',
+    reasons: '[{"code":"missing_field","message":"event is required","path":"event"}]',
+    failed_at: '2026-11-27T10:00:00.000Z',
+    stream: 'events',
+    source: 'web',
+    request_id: 'req-1',
+    received_at: '2026-11-27T10:00:00.000Z',
+    message_id: `msg-${id}`,
+    payload: '{"type":"track"}',
+    raw: null,
+  };
+  return Object.fromEntries(
+    ERROR_COLUMNS.map((c) => [c.name, c.name in overrides ? overrides[c.name] : base[c.name]]),
+  );
+}
+
+export async function putErrorFile(
+  store: ObjectStore,
+  rows: readonly Record<string, unknown>[],
+  spec: { at?: string; errorType?: 'validation' | 'processing'; prefix?: string; key?: string } = {},
+): Promise<ObjectInfo> {
+  const at = spec.at ?? '2026-11-27T10:00:00.000Z';
+  const key =
+    spec.key ??
+    `${spec.prefix ?? ''}errors/date=${at.slice(0, 10)}/error_type=${spec.errorType ?? 'validation'}/w1-${randomUUID()}.ndjson`;
+  const body = rows.map((r) => `${JSON.stringify(r)}\n`).join('');
+  return store.put(key, Buffer.from(body), { ifNotExists: true, contentType: 'application/x-ndjson' });
+}

@@ -1,0 +1,345 @@
+// The production warehouse: BigQuery, loading the worker's files from GCS.
+//
+// One job (a group of files) is four steps, each a BigQuery job with a
+// deterministic id (`eventkit_{job id}_{destination hash}_{step}_{attempt}`, see
+// jobs.ts), so a rerun after a crash finds what already finished:
+//   1. a fresh staging table `_eventkit_staging_{table}_{job id}` (expires in a
+//      day, so an abandoned one cleans itself up);
+//   2. `load`: a load job from the gs:// URIs, PARQUET (errors: NDJSON), with
+//      the staging schema (JSON as STRING), WRITE_TRUNCATE, CREATE_NEVER;
+//   3. `count`: rows and time span per file, from the files' metadata through a
+//      temporary external table (a loaded table has no _FILE_NAME), for the
+//      ledger and for the dedup window's bounds;
+//   4. `merge`: one multi-statement transaction — MERGE into the target with
+//      PARSE_JSON and the received_at partition filter, and the ledger rows —
+//      so rows and ledger commit together (sql.ts).
+// The staging table is then dropped. A failed step throws: nothing is
+// recorded, and the next run starts the job again (finished steps are reused).
+//
+// Table modifications: the target gets one MERGE per job and the ledger one
+// INSERT per job; a staging table is loaded once. Everything else is reads.
+import { createHash } from 'node:crypto';
+import type {
+  LedgerSummary,
+  LoadedKeysOptions,
+  LoadJob,
+  LoadResult,
+  Logger,
+  Warehouse,
+} from '@eventkit/shared';
+import { silentLogger } from '@eventkit/shared';
+import type { BigQuery } from '@google-cloud/bigquery';
+import { dedupWindow, specFor, type TableNames, type TableSpec, tableNames, targetOf } from '../tables.ts';
+import { JobRunner, type JobRunnerOptions } from './jobs.ts';
+import {
+  ledgerRowsParam,
+  type QueryParameter,
+  stringArrayParam,
+  stringParam,
+  timestampParam,
+} from './params.ts';
+import { ledgerTableResource, stagingFields, targetTableResource } from './schema.ts';
+import {
+  countFilesSql,
+  lastLoadedKeysSql,
+  ledgerSummarySql,
+  loadedKeysSql,
+  mergeScript,
+  type Qualified,
+} from './sql.ts';
+
+export interface BigQueryWarehouseOptions {
+  client: BigQuery;
+  /** GCP_BIGQUERY_DATASET. */
+  dataset: string;
+  /** GCP_BIGQUERY_TABLE (dead letters go to `{table}_errors`). */
+  table: string;
+  /** Location of a dataset the loader creates; an existing dataset's own location is always used. */
+  location?: string;
+  logger?: Logger;
+  pollIntervalMs?: number;
+  maxPollIntervalMs?: number;
+  jobTimeoutMs?: number;
+  maxAttempts?: number;
+  backoff?: Partial<JobRunnerOptions['backoff']>;
+  /** How long an abandoned staging table lives. Default one day. */
+  stagingExpirationMs?: number;
+  /** Days of ledger partitions searched for watermarks. Default 32. */
+  watermarkDays?: number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Test seams. */
+  hooks?: { afterLoad?: (job: LoadJob) => void | Promise<void> };
+}
+
+const DAY_MS = 86_400_000;
+
+interface CountRow {
+  uri: string;
+  row_count: number;
+  min_time: { value: string } | Date | string | null;
+  max_time: { value: string } | Date | string | null;
+}
+
+export class BigQueryWarehouse implements Warehouse {
+  readonly kind = 'bigquery';
+  readonly names: TableNames;
+  readonly #o: BigQueryWarehouseOptions;
+  readonly #client: BigQuery;
+  readonly #jobs: JobRunner;
+  readonly #log: Logger;
+  #location: string | undefined;
+
+  constructor(options: BigQueryWarehouseOptions) {
+    this.#o = options;
+    this.#client = options.client;
+    this.names = tableNames(options.dataset, options.table);
+    this.#log = options.logger ?? silentLogger();
+    this.#location = options.location;
+    const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    this.#jobs = new JobRunner({
+      client: options.client,
+      location: () => this.#location,
+      pollIntervalMs: options.pollIntervalMs ?? 500,
+      maxPollIntervalMs: options.maxPollIntervalMs ?? 5_000,
+      jobTimeoutMs: options.jobTimeoutMs ?? 30 * 60_000,
+      maxAttempts: options.maxAttempts ?? 8,
+      backoff: { initialMs: 2_000, maxMs: 60_000, retries: 5, ...options.backoff },
+      sleep,
+      onBackoff: (what, reason, waitMs) =>
+        this.#log.warn({ job_id: what, reason, wait_ms: waitMs }, 'bigquery_backoff'),
+    });
+  }
+
+  get projectId(): string {
+    return String(this.#client.projectId);
+  }
+
+  #qualified(table: string): string {
+    return `${this.projectId}.${this.names.dataset}.${table}`;
+  }
+
+  async ensureTables(): Promise<void> {
+    const dataset = this.#client.dataset(this.names.dataset);
+    try {
+      const [metadata] = await dataset.getMetadata();
+      this.#location = metadata.location ?? this.#location;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 404) throw err;
+      await this.#client
+        .createDataset(this.names.dataset, this.#o.location ? { location: this.#o.location } : {})
+        .catch(ignoreConflict);
+      this.#log.info({ dataset: this.names.dataset }, 'bigquery_dataset_created');
+    }
+    const tables: [string, object][] = [
+      [this.names.events, targetTableResource(specFor('events'), 'eventkit events (one row per event)')],
+      [this.names.errors, targetTableResource(specFor('errors'), 'eventkit dead letters')],
+      [this.names.ledger, ledgerTableResource()],
+    ];
+    for (const [name, resource] of tables) {
+      const [exists] = await dataset.table(name).exists();
+      if (exists) continue;
+      await dataset.createTable(name, resource).catch(ignoreConflict);
+      this.#log.info({ table: name }, 'bigquery_table_created');
+    }
+  }
+
+  async #query<T>(sql: string, params: QueryParameter[], extra: object = {}): Promise<T[]> {
+    const id = `eventkit_read_${Date.now()}_${Math.random().toString(36).slice(2, 10)}`;
+    const { job } = await this.#jobs.run(id, 'query', queryConfig(sql, params, extra), false);
+    return this.#jobs.rows<T>(job);
+  }
+
+  async loadedKeys(keys: readonly string[], options: LoadedKeysOptions = {}): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    // A day of slack for clock skew between the workers and the loader.
+    const since = options.writtenAfter ? new Date(options.writtenAfter.getTime() - DAY_MS) : undefined;
+    const rows = await this.#query<{ key: string }>(
+      loadedKeysSql(this.#qualified(this.names.ledger), since !== undefined),
+      [stringArrayParam('keys', keys), ...(since ? [timestampParam('since', since)] : [])],
+    );
+    return new Set(rows.map((r) => r.key));
+  }
+
+  async lastLoadedKeys(prefixes: readonly string[]): Promise<Map<string, string>> {
+    if (prefixes.length === 0) return new Map();
+    const sql = lastLoadedKeysSql(this.#qualified(this.names.ledger), this.#o.watermarkDays ?? 32);
+    const rows = await this.#query<{ prefix: string; last_key: string | null }>(sql, [
+      stringArrayParam('prefixes', prefixes),
+    ]);
+    return new Map(rows.flatMap((r) => (r.last_key ? [[r.prefix, r.last_key] as [string, string]] : [])));
+  }
+
+  async ledgerSummary(): Promise<LedgerSummary> {
+    const [row] = await this.#query<{ files: number; row_count: number; last_loaded_at: unknown }>(
+      ledgerSummarySql(this.#qualified(this.names.ledger)),
+      [],
+    );
+    return {
+      files: Number(row?.files ?? 0),
+      rows: Number(row?.row_count ?? 0),
+      lastLoadedAt: toDate(row?.last_loaded_at),
+    };
+  }
+
+  async load(job: LoadJob): Promise<LoadResult> {
+    const spec = specFor(job.table);
+    const target = targetOf(this.names, job.table);
+    const stagingName = `_eventkit_staging_${target}_${job.id}`;
+    const names: Qualified = {
+      target: this.#qualified(target),
+      staging: this.#qualified(stagingName),
+      ledger: this.#qualified(this.names.ledger),
+    };
+    const base = `eventkit_${job.id}_${shortHash(names.target)}`;
+    const uris = job.files.map((f) => f.uri);
+
+    // 0. Finished before (a rerun of a job whose merge committed): change nothing.
+    const merged = await this.#jobs.findSucceeded(base, 'merge');
+    if (merged) {
+      const counted = await this.#jobs.findSucceeded(base, 'count');
+      const counts = counted ? await this.#jobs.rows<CountRow>(counted.job) : [];
+      const [result] = await this.#jobs.rows<{ rows_inserted: number }>(merged.job);
+      return {
+        jobId: job.id,
+        rowsRead: counts.reduce((n, r) => n + Number(r.row_count), 0),
+        rowsInserted: Number(result?.rows_inserted ?? 0),
+        alreadyDone: true,
+      };
+    }
+
+    // 1. A fresh staging table. If it already existed, an earlier run's load into
+    //    it may be reused; if it had to be created, any such load's rows are gone.
+    const created = await this.#createStaging(stagingName, spec);
+
+    // 2. Load the files into it.
+    const destination = { projectId: this.projectId, datasetId: this.names.dataset, tableId: stagingName };
+    await this.#jobs.run(base, 'load', loadConfig(spec, uris, destination), !created);
+    await this.#o.hooks?.afterLoad?.(job);
+
+    // 3. Rows and time span per file.
+    const { job: countJob } = await this.#jobs.run(
+      base,
+      'count',
+      queryConfig(countFilesSql(spec), [], { tableDefinitions: { files: externalFiles(spec, uris) } }),
+      true,
+    );
+    const counts = await this.#jobs.rows<CountRow>(countJob);
+    const rowsByUri = new Map(counts.map((r) => [r.uri, Number(r.row_count)]));
+    const rowsRead = counts.reduce((n, r) => n + Number(r.row_count), 0);
+    const mins = counts.map((r) => toDate(r.min_time)).filter((d): d is Date => d !== undefined);
+    const maxs = counts.map((r) => toDate(r.max_time)).filter((d): d is Date => d !== undefined);
+    const window =
+      mins.length > 0
+        ? dedupWindow(
+            new Date(Math.min(...mins.map(Number))),
+            new Date(Math.max(...maxs.map(Number))),
+            job.dedupWindowDays,
+          )
+        : undefined;
+
+    // 4. Merge and record, in one transaction.
+    const params = [
+      stringParam('job_id', job.id),
+      stringParam('target_table', target),
+      ledgerRowsParam(
+        'files',
+        job.files.map((f) => ({ key: f.key, rowCount: rowsByUri.get(f.uri) ?? 0 })),
+      ),
+      timestampParam('window_start', window?.start),
+      timestampParam('window_end', window?.end),
+    ];
+    const merge = await this.#jobs.run(
+      base,
+      'merge',
+      queryConfig(mergeScript(spec, names, target), params),
+      true,
+    );
+    const [result] = await this.#jobs.rows<{ rows_inserted: number }>(merge.job);
+    const rowsInserted = Number(result?.rows_inserted ?? 0);
+
+    await this.#client
+      .dataset(this.names.dataset)
+      .table(stagingName)
+      .delete()
+      .catch((err: unknown) =>
+        this.#log.warn({ table: stagingName, err }, 'bigquery_staging_not_dropped (it expires on its own)'),
+      );
+    return { jobId: job.id, rowsRead, rowsInserted, alreadyDone: merge.reused };
+  }
+
+  async #createStaging(name: string, spec: TableSpec): Promise<boolean> {
+    const expirationTime = String(Date.now() + (this.#o.stagingExpirationMs ?? DAY_MS));
+    try {
+      await this.#jobs.withBackoff(name, () =>
+        this.#client.dataset(this.names.dataset).createTable(name, {
+          schema: { fields: stagingFields(spec) },
+          expirationTime,
+          description: 'eventkit loader staging table (one load job); dropped after its merge',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code === 409) return false;
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+function ignoreConflict(err: unknown): void {
+  if ((err as { code?: number }).code !== 409) throw err;
+}
+
+const shortHash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 8);
+
+function queryConfig(sql: string, params: QueryParameter[], extra: object = {}) {
+  return {
+    query: {
+      query: sql,
+      useLegacySql: false,
+      ...(params.length > 0 ? { parameterMode: 'NAMED', queryParameters: params } : {}),
+      ...extra,
+    },
+  };
+}
+
+function sourceFormat(spec: TableSpec): string {
+  return spec.format === 'parquet' ? 'PARQUET' : 'NEWLINE_DELIMITED_JSON';
+}
+
+function loadConfig(
+  spec: TableSpec,
+  uris: string[],
+  destination: { projectId: string; datasetId: string; tableId: string },
+) {
+  return {
+    load: {
+      sourceUris: uris,
+      sourceFormat: sourceFormat(spec),
+      destinationTable: destination,
+      schema: { fields: stagingFields(spec) },
+      createDisposition: 'CREATE_NEVER',
+      writeDisposition: 'WRITE_TRUNCATE',
+      ...(spec.format === 'ndjson' ? { ignoreUnknownValues: false, maxBadRecords: 0 } : {}),
+    },
+  };
+}
+
+function externalFiles(spec: TableSpec, uris: string[]) {
+  return {
+    sourceUris: uris,
+    sourceFormat: sourceFormat(spec),
+    // Parquet describes itself; NDJSON needs the schema.
+    ...(spec.format === 'ndjson' ? { schema: { fields: stagingFields(spec) } } : {}),
+  };
+}
+
+function toDate(v: unknown): Date | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (v instanceof Date) return v;
+  const text =
+    typeof v === 'object' && 'value' in (v as object) ? String((v as { value: unknown }).value) : String(v);
+  const d = new Date(text);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
