@@ -61,7 +61,7 @@ async function load(target: string, url: string, shape: 'single' | 'batch100'): 
     connections,
     duration: 2,
     headers: { 'content-type': 'application/json' },
-    requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }) }],
+    requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: body() }) }],
   });
   const res = await autocannon({
     url,
@@ -69,7 +69,7 @@ async function load(target: string, url: string, shape: 'single' | 'batch100'): 
     connections,
     duration,
     headers: { 'content-type': 'application/json' },
-    requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }) }],
+    requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: body() }) }],
   });
   const perReq = shape === 'single' ? 1 : 100;
   return {
