@@ -16,7 +16,8 @@ export class DeliveryCounter {
   readonly #counts = new Map<string, number>();
 
   constructor(capacity = 50_000) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError('capacity must be a positive integer');
     this.#capacity = capacity;
   }
 

@@ -1,4 +1,9 @@
-export { ensureSubscription, ensureTopic, type EnsureOptions, type EnsureSubscriptionOptions } from './admin.ts';
+export {
+  type EnsureOptions,
+  type EnsureSubscriptionOptions,
+  ensureSubscription,
+  ensureTopic,
+} from './admin.ts';
 export { createPubSubClient, isEmulator, type PubSubClientOptions } from './client.ts';
 export { DeliveryCounter } from './delivery-counter.ts';
 export {

@@ -101,7 +101,11 @@ describe('pubsub adapters', () => {
     });
     const got: QueueMessage[] = [];
     // Two subscribers in turn: the second sees attempt 2 although it never saw the message before.
-    const first = new PubSubSubscriber({ pubsub, subscription, flowControl: { maxMessages: 1, maxBytes: 1 << 20 } });
+    const first = new PubSubSubscriber({
+      pubsub,
+      subscription,
+      flowControl: { maxMessages: 1, maxBytes: 1 << 20 },
+    });
     await first.start(async (m) => {
       got.push(m);
       return 'nack';
@@ -109,7 +113,11 @@ describe('pubsub adapters', () => {
     await new PubSubPublisher({ pubsub, topic }).publish(Buffer.from('x'), {});
     await eventually(() => got.length >= 1, 20_000, 'first delivery');
     await first.stop();
-    const second = new PubSubSubscriber({ pubsub, subscription, flowControl: { maxMessages: 1, maxBytes: 1 << 20 } });
+    const second = new PubSubSubscriber({
+      pubsub,
+      subscription,
+      flowControl: { maxMessages: 1, maxBytes: 1 << 20 },
+    });
     await second.start(async (m) => {
       got.push(m);
       return 'ack';
@@ -130,7 +138,11 @@ describe('pubsub adapters', () => {
       release = r;
     });
     let started = 0;
-    const slow = new PubSubSubscriber({ pubsub, subscription, flowControl: { maxMessages: 2, maxBytes: 1 << 20 } });
+    const slow = new PubSubSubscriber({
+      pubsub,
+      subscription,
+      flowControl: { maxMessages: 2, maxBytes: 1 << 20 },
+    });
     await slow.start(async () => {
       started++;
       await gate;
@@ -144,7 +156,11 @@ describe('pubsub adapters', () => {
     assert.ok(Date.now() - t0 < 5_000, `stop() took ${Date.now() - t0} ms`);
     assert.equal(started, 2, 'no handler started after stop()');
     const seen = new Set<string>();
-    const next = new PubSubSubscriber({ pubsub, subscription, flowControl: { maxMessages: 100, maxBytes: 1 << 20 } });
+    const next = new PubSubSubscriber({
+      pubsub,
+      subscription,
+      flowControl: { maxMessages: 100, maxBytes: 1 << 20 },
+    });
     await next.start(async (m) => {
       seen.add(m.data.toString());
       return 'ack';

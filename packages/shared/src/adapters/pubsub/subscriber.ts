@@ -33,8 +33,19 @@ export interface PubSubSubscriberOptions {
   flowControl: FlowControl;
   /** Concurrent streaming-pull streams (EVENTKIT_PUBSUB_WORKERS). */
   streams?: number;
-  /** Longest a message's lease is extended while its handler runs (default 60 minutes). */
+  /**
+   * Longest a message's lease is extended while its handler runs (default 24 h).
+   * Long on purpose: the worker holds messages while it retries a sink outage,
+   * and a lease that lapsed would come back as a redelivery, counted towards
+   * the poison-message limit.
+   */
   maxExtensionSeconds?: number;
+  /**
+   * Upper bound of the lease the client asks for at a time (default 60 s; the
+   * library's own default is 10 min). It is also the longest a crashed
+   * worker's messages wait before Pub/Sub redelivers them.
+   */
+  maxAckDeadlineSeconds?: number;
   /** Longest stop() waits for handlers before nacking what is left (default 10 minutes). */
   closeTimeoutSeconds?: number;
   /** Called with errors of the stream that the client does not retry (e.g. NOT_FOUND, PERMISSION_DENIED). */
@@ -79,7 +90,9 @@ export class PubSubSubscriber implements QueueSubscriber {
         allowExcessMessages: true,
       },
       streamingOptions: { maxStreams: this.#options.streams ?? 4 },
-      maxExtensionTime: Duration.from({ seconds: this.#options.maxExtensionSeconds ?? 3600 }),
+      maxExtensionTime: Duration.from({ seconds: this.#options.maxExtensionSeconds ?? 86_400 }),
+      minAckDeadline: Duration.from({ seconds: 10 }),
+      maxAckDeadline: Duration.from({ seconds: this.#options.maxAckDeadlineSeconds ?? 60 }),
       closeOptions: {
         behavior: SubscriptionCloseBehaviors.WaitForProcessing,
         timeout: Duration.from({ seconds: this.#options.closeTimeoutSeconds ?? 600 }),
@@ -96,7 +109,11 @@ export class PubSubSubscriber implements QueueSubscriber {
 
   /** Counts for metrics: handlers running, their bytes, and messages pulled but waiting for a slot. */
   stats(): { inFlight: number; inFlightBytes: number; waiting: number } {
-    return { inFlight: this.#inFlight.size, inFlightBytes: this.#inFlightBytes, waiting: this.#waiting.length };
+    return {
+      inFlight: this.#inFlight.size,
+      inFlightBytes: this.#inFlightBytes,
+      waiting: this.#waiting.length,
+    };
   }
 
   #receive(message: Message): void {

@@ -1,0 +1,135 @@
+// The worker executable end to end on the file store: operations endpoints,
+// invalid events kept with their reasons, and a SIGTERM drain that flushes
+// every partition, acks what was written and exits in time.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import {
+  createPubSubClient,
+  ensureSubscription,
+  FileObjectStore,
+  listAll,
+  PubSubPublisher,
+  PubSubSubscriber,
+} from '@eventkit/shared';
+import { eventually } from '@eventkit/shared/contracts';
+import { useEmulators } from '@eventkit/testing';
+import { ObjectStoreDeadLetterStore } from '../sinks/object-store-dead-letters.ts';
+import { ParquetEncoder } from '../sinks/parquet.ts';
+import { readBackEvents } from '../sinks/test-support.ts';
+import { freePort, logged, startWorkerProcess, type WorkerProcess } from '../testing/child.ts';
+import { envelopeOf, events } from '../testing/helpers.ts';
+
+const { pubsubHost } = await useEmulators();
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanups) await c();
+});
+
+async function metricValue(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+  return line ? Number(line.split(' ').pop()) : Number.NaN;
+}
+
+describe('eventkit-worker run (file store)', () => {
+  test('serves health, ready and metrics; keeps invalid events; drains on SIGTERM and exits in time', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'eventkit-drain-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const projectId = `drain-${randomUUID().slice(0, 8)}`;
+    const topic = `drain-${randomUUID()}`;
+    const subscription = `${topic}-sub`;
+    const pubsub = createPubSubClient({ projectId, emulatorHost: pubsubHost });
+    cleanups.push(() => pubsub.close());
+    await ensureSubscription(pubsub, { topic, subscription, create: true, ackDeadlineSeconds: 10 });
+
+    const port = await freePort();
+    const worker: WorkerProcess = startWorkerProcess({
+      GCP_PROJECT_ID: projectId,
+      PUBSUB_EMULATOR_HOST: pubsubHost,
+      EVENTKIT_PUBSUB_TOPIC: topic,
+      EVENTKIT_PUBSUB_SUBSCRIPTION: subscription,
+      EVENTKIT_EVENT_STORE: 'file',
+      EVENTKIT_DATA_DIR: dataDir,
+      EVENTKIT_METRICS_PORT: String(port),
+      // Nothing is flushed before the SIGTERM: no size, interval or pressure trigger.
+      EVENTKIT_EVENTLOADER_FLUSH_INTERVAL: '300',
+      EVENTKIT_SHUTDOWN_TIMEOUT: '10',
+    });
+    cleanups.push(async () => worker.kill('SIGKILL'));
+    await eventually(() => logged(worker, 'worker_started').length === 1, 20_000, 'worker start');
+    assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200);
+    let readyStatus = 0;
+    for (let i = 0; i < 50 && readyStatus !== 200; i++) {
+      readyStatus = (await fetch(`http://127.0.0.1:${port}/ready`)).status;
+      if (readyStatus !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(readyStatus, 200);
+
+    const publisher = new PubSubPublisher({ pubsub, topic });
+    const good = events(500);
+    const bad = events(5, 1000).map((r) => ({ ...r, event: { ...r.event, event: undefined } }));
+    for (const list of [good.slice(0, 250), good.slice(250), bad]) {
+      const env = await envelopeOf(list as typeof good);
+      await publisher.publish(env.data, env.attributes);
+    }
+    await publisher.close();
+    for (let i = 0; i < 100; i++) {
+      if ((await metricValue(port, 'eventkit_worker_buffered_events')) === 500) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(await metricValue(port, 'eventkit_worker_buffered_events'), 500);
+    assert.equal(await metricValue(port, 'eventkit_worker_events_dead_lettered_total'), 5);
+    assert.equal(await metricValue(port, 'eventkit_worker_in_flight_messages'), 2);
+
+    const t0 = Date.now();
+    worker.kill('SIGTERM');
+    const exit = await worker.exited;
+    const took = Date.now() - t0;
+    assert.equal(exit.code, 0);
+    assert.ok(took < 10_000, `drain took ${took} ms`);
+    const [stopped] = logged(worker, 'worker_stopped');
+    assert.equal(stopped?.drained, true);
+    assert.equal(stopped?.acked, 3);
+    assert.equal(stopped?.nacked, 0);
+
+    const store = new FileObjectStore(dataDir);
+    const encoder = await ParquetEncoder.create();
+    cleanups.push(() => encoder.close());
+    const written = await readBackEvents(store, '', encoder);
+    assert.equal(new Set(written.map((e) => e.event.messageId)).size, 500);
+    const keys: string[] = [];
+    for await (const o of listAll(store, 'events/')) keys.push(o.key);
+    assert.ok(
+      keys.every((k) => /^events\/stream=events\/date=\d{4}-\d\d-\d\d\/hour=\d\d\/[^/]+\.parquet$/.test(k)),
+    );
+
+    const letters = [];
+    for await (const l of new ObjectStoreDeadLetterStore({ store, prefix: '', workerId: 'x' }).scan())
+      letters.push(l);
+    assert.equal(letters.length, 5);
+    assert.ok(
+      letters.every(
+        (l) => l.errorType === 'validation' && l.reasons.some((r) => r.code === 'missing_event_name'),
+      ),
+    );
+
+    // Everything was acked: nothing comes back to the next subscriber.
+    const redelivered: string[] = [];
+    const next = new PubSubSubscriber({
+      pubsub,
+      subscription,
+      flowControl: { maxMessages: 10, maxBytes: 1 << 24 },
+    });
+    await next.start(async (m) => {
+      redelivered.push(m.id);
+      return 'ack';
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    await next.stop();
+    assert.deepEqual(redelivered, []);
+  });
+});

@@ -1,0 +1,141 @@
+// The Parquet files the worker writes, read back with DuckDB.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  normalizeEvent,
+  type RoutedEvent,
+  toWarehouseRow,
+  validateEvent,
+  WAREHOUSE_COLUMNS,
+} from '@eventkit/shared';
+import { sampleEvent } from '@eventkit/shared/contracts';
+import { EventsRejectedError } from '../core/errors.ts';
+import { ParquetEncoder, rowToRoutedEvent } from './parquet.ts';
+
+let encoder: ParquetEncoder;
+before(async () => {
+  encoder = await ParquetEncoder.create();
+});
+after(async () => {
+  await encoder.close();
+});
+
+/** Events as the worker holds them: validated and normalised, with a spread of types and optional fields. */
+function workerEvents(): RoutedEvent[] {
+  const track = sampleEvent(1);
+  const identify = sampleEvent(2, { stream: 'users' });
+  identify.event = {
+    type: 'identify',
+    messageId: 'id-2',
+    userId: 'u-2',
+    anonymousId: 'a-2',
+    timestamp: '2026-11-27T09:59:59.123Z',
+    receivedAt: '2026-11-27T10:00:00.000Z',
+    context: { traits: { plan: 'pro', emoji: 'snow ☃ and "quotes"' } },
+  };
+  const page = sampleEvent(3);
+  page.event = {
+    type: 'page',
+    messageId: 'p-3',
+    anonymousId: 'a-3',
+    name: 'Home',
+    timestamp: '2026-11-27T10:00:01.000Z',
+    receivedAt: '2026-11-27T10:00:02.000Z',
+    integrations: { All: false },
+    properties: { path: '/', big: 12345678901234, frac: 0.1, nothing: null },
+  };
+  return [track, identify, page].map((r) => {
+    const v = validateEvent(r.event);
+    assert.ok(v.ok);
+    return { ...r, event: normalizeEvent(v.event, { receivedAt: new Date(r.event.receivedAt) }) };
+  });
+}
+
+describe('Parquet encoding', () => {
+  test('a file read back with DuckDB equals the warehouse rows of what was sent', async () => {
+    const events = workerEvents();
+    const bytes = await encoder.encode(events);
+    assert.equal(bytes.subarray(0, 4).toString(), 'PAR1');
+    const rows = await encoder.readRows(bytes);
+    assert.deepEqual(rows, events.map(toWarehouseRow));
+    assert.deepEqual(
+      rows.map(rowToRoutedEvent).map((r) => r.event.messageId),
+      ['msg-1', 'id-2', 'p-3'],
+    );
+  });
+
+  test('columns are WAREHOUSE_COLUMNS in order: UTF-8 strings, UTC microsecond timestamps, zstd, one row group', async () => {
+    const bytes = await encoder.encode(workerEvents());
+    const { columns: schema, compressions, rowGroups } = await encoder.describe(bytes);
+    assert.deepEqual(compressions, ['ZSTD']);
+    assert.equal(rowGroups, 1);
+    assert.deepEqual(
+      schema.map((c) => c.name),
+      WAREHOUSE_COLUMNS.map((c) => c.name),
+    );
+    for (const column of WAREHOUSE_COLUMNS) {
+      const got = schema.find((c) => c.name === column.name)!;
+      if (column.type === 'TIMESTAMP') {
+        assert.equal(got.type, 'INT64', column.name);
+        assert.match(got.logical ?? '', /isAdjustedToUTC=1.*MICROS=MicroSeconds/, column.name);
+      } else {
+        assert.equal(got.type, 'BYTE_ARRAY', column.name);
+        assert.equal(got.converted, 'UTF8', column.name);
+      }
+    }
+    const rows = await encoder.readRows(bytes);
+    assert.ok(rows.every((r) => r.loaded_at === null));
+  });
+
+  test('an event whose time cannot be stored is rejected by index, before anything is written', async () => {
+    const events = workerEvents();
+    const broken = { ...events[1]!, event: { ...events[1]!.event, sentAt: 'not a time' } };
+    await assert.rejects(encoder.encode([events[0]!, broken, events[2]!]), (err: unknown) => {
+      assert.ok(err instanceof EventsRejectedError);
+      assert.deepEqual(
+        err.rejected.map((r) => r.index),
+        [1],
+      );
+      return true;
+    });
+  });
+
+  test('files requested together are encoded in one round, each file holding only its own events', async () => {
+    const batches = Array.from({ length: 4 }, (_, b) =>
+      Array.from({ length: 250 + b }, (_, i) => sampleEvent(b * 1000 + i)),
+    );
+    const files = await Promise.all(batches.map((b) => encoder.encode(b)));
+    for (const [b, file] of files.entries()) {
+      const rows = await encoder.readRows(file);
+      assert.deepEqual(
+        rows.map((r) => r.message_id).sort(),
+        batches[b]!.map((e) => e.event.messageId).sort(),
+      );
+      assert.deepEqual(
+        (await encoder.describe(file)).columns.map((c) => c.name),
+        WAREHOUSE_COLUMNS.map((c) => c.name),
+        'the round bookkeeping column is not written',
+      );
+    }
+  });
+
+  test('in a shared round, only the file with an unstorable event is refused', async () => {
+    const good = [sampleEvent(1), sampleEvent(2)];
+    const broken = sampleEvent(3);
+    broken.event = { ...broken.event, sentAt: 'not a time' };
+    const results = await Promise.allSettled([
+      encoder.encode(good),
+      encoder.encode([sampleEvent(4), broken]),
+      encoder.encode([sampleEvent(5)]),
+    ]);
+    assert.equal(results[0].status, 'fulfilled');
+    assert.equal(results[2].status, 'fulfilled');
+    assert.equal(results[1].status, 'rejected');
+    const err = (results[1] as PromiseRejectedResult).reason;
+    assert.ok(err instanceof EventsRejectedError);
+    assert.deepEqual(
+      err.rejected.map((r) => r.index),
+      [1],
+    );
+  });
+});
