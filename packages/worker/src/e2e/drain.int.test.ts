@@ -78,7 +78,9 @@ describe('eventkit-worker run (file store)', () => {
     }
     await publisher.close();
     for (let i = 0; i < 100; i++) {
-      if ((await metricValue(port, 'eventkit_worker_buffered_events')) === 500) break;
+      const buffered = await metricValue(port, 'eventkit_worker_buffered_events');
+      const deadLettered = await metricValue(port, 'eventkit_worker_events_dead_lettered_total');
+      if (buffered === 500 && deadLettered === 5) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(await metricValue(port, 'eventkit_worker_buffered_events'), 500);
