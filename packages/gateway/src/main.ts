@@ -2,15 +2,8 @@
 // and drains on SIGTERM/SIGINT. The only place the gateway touches process
 // signals and the network listener.
 
-import {
-  createMetricsRegistry,
-  createPubSubClient,
-  ensureTopic,
-  type GatewayConfig,
-  logConfigWarnings,
-  loggerFor,
-  PubSubPublisher,
-} from '@eventkit/shared';
+import { createMetricsRegistry, type GatewayConfig, logConfigWarnings, loggerFor } from '@eventkit/shared';
+import { createPubSubClient, ensureTopic, PubSubPublisher } from '@eventkit/shared/pubsub';
 import { serve as listen, type ServerType } from '@hono/node-server';
 import { createGateway } from './gateway.ts';
 

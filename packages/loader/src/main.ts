@@ -4,15 +4,14 @@
 
 import {
   CliError,
-  createStorageClient,
   FileObjectStore,
-  GcsObjectStore,
   type LoaderConfig,
   type Logger,
   type ObjectStore,
   type Registry,
   type Warehouse,
 } from '@eventkit/shared';
+import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
 import { formatStatus, formatTable, jsonRows, statusView } from './commands/format.ts';
 import { progressReporter } from './commands/progress.ts';
 import {

@@ -15,21 +15,23 @@ import { createGateway } from '@eventkit/gateway';
 import { type Loader, loaderFromConfig } from '@eventkit/loader';
 import {
   createMetricsRegistry,
-  createPubSubClient,
   type DevConfig,
-  ensureSubscription,
-  ensureTopic,
   type FlowControl,
   type LoaderConfig,
   type Logger,
   logConfigWarnings,
   loggerFor,
   MemoryQueue,
-  PubSubPublisher,
-  PubSubSubscriber,
   type QueuePublisher,
   type QueueSubscriber,
 } from '@eventkit/shared';
+import {
+  createPubSubClient,
+  ensureSubscription,
+  ensureTopic,
+  PubSubPublisher,
+  PubSubSubscriber,
+} from '@eventkit/shared/pubsub';
 import { createStores, createWorker, workerSettingsFromConfig } from '@eventkit/worker';
 import { serve as listen, type ServerType } from '@hono/node-server';
 import { banner } from './banner.ts';

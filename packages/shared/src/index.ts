@@ -1,11 +1,10 @@
 // @eventkit/shared — the contracts every eventkit role uses.
-// Contract test suites are a separate entry: '@eventkit/shared/contracts'.
+// Contract test suites are a separate entry: '@eventkit/shared/contracts'; the
+// Pub/Sub and GCS adapters are '@eventkit/shared/pubsub' and '@eventkit/shared/gcs',
+// so a process that does not use those Google clients does not pay for loading them.
 
-export * from './adapters/gcs/index.ts';
 export * from './adapters/local/index.ts';
 export * from './adapters/memory/index.ts';
-export * from './adapters/pubsub/index.ts';
-export * from './adapters/pubsub/index.ts';
 export * from './cli/index.ts';
 export * from './config/index.ts';
 export * from './envelope/index.ts';

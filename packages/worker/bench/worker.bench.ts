@@ -23,15 +23,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { encodeEnvelope, type RoutedEvent } from '@eventkit/shared';
+import { sampleEvent } from '@eventkit/shared/contracts';
 import {
   createPubSubClient,
-  encodeEnvelope,
   ensureSubscription,
   PubSubPublisher,
   PubSubSubscriber,
-  type RoutedEvent,
-} from '@eventkit/shared';
-import { sampleEvent } from '@eventkit/shared/contracts';
+} from '@eventkit/shared/pubsub';
 import { startFakeGcs, startFirestoreEmulator, startPubsubEmulator } from '@eventkit/testing';
 import { ParquetEncoder } from '../src/sinks/parquet.ts';
 import { freePort, startWorkerProcess, type WorkerProcess } from '../src/testing/child.ts';

@@ -13,15 +13,13 @@ import {
   addSettingOptions,
   CliError,
   createProgram,
-  createPubSubClient,
-  ensureTopic,
   type Flags,
   loadWorkerConfig,
   logConfigWarnings,
   loggerFor,
-  PubSubPublisher,
   runCli,
 } from '@eventkit/shared';
+import { createPubSubClient, ensureTopic, PubSubPublisher } from '@eventkit/shared/pubsub';
 import type { Command } from 'commander';
 import { formatSummary, summarize } from './dlq/list.ts';
 import { replayDeadLetters } from './dlq/replay.ts';

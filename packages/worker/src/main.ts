@@ -4,14 +4,12 @@
 // what was written) within EVENTKIT_SHUTDOWN_TIMEOUT.
 import {
   createMetricsRegistry,
-  createPubSubClient,
-  ensureSubscription,
   type Logger,
   logConfigWarnings,
   loggerFor,
-  PubSubSubscriber,
   type WorkerConfig,
 } from '@eventkit/shared';
+import { createPubSubClient, ensureSubscription, PubSubSubscriber } from '@eventkit/shared/pubsub';
 import { workerSettingsFromConfig } from './core/settings.ts';
 import { createWorker } from './core/worker.ts';
 import { cachedCheck, createOpsApp } from './ops/app.ts';

@@ -4,13 +4,8 @@
 //   file       the same layout under EVENTKIT_DATA_DIR (temporary file, fsync, link/rename)
 //   firestore  streams/{stream}/events/{id} and errors/{id}
 
-import {
-  createStorageClient,
-  type EventSink,
-  FileObjectStore,
-  GcsObjectStore,
-  type WorkerConfig,
-} from '@eventkit/shared';
+import { type EventSink, FileObjectStore, type WorkerConfig } from '@eventkit/shared';
+import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
 import { Firestore } from '@google-cloud/firestore';
 import { FirestoreDeadLetterStore, FirestoreEventSink } from './sinks/firestore.ts';
 import { ObjectStoreDeadLetterStore } from './sinks/object-store-dead-letters.ts';

@@ -1,14 +1,8 @@
 // `eventkit-gateway wal …`: operator commands on a WAL file, usable while the
 // gateway is stopped (or, for status/inspect, running: SQLite allows readers).
 import fs from 'node:fs';
-import {
-  CliError,
-  createPubSubClient,
-  ensureTopic,
-  type GatewayConfig,
-  loggerFor,
-  PubSubPublisher,
-} from '@eventkit/shared';
+import { CliError, type GatewayConfig, loggerFor } from '@eventkit/shared';
+import { createPubSubClient, ensureTopic, PubSubPublisher } from '@eventkit/shared/pubsub';
 import { Publisher } from '../publisher/publisher.ts';
 import { WalStore } from './store.ts';
 import { WriteAheadLog } from './wal.ts';

@@ -2,7 +2,8 @@
 // @google-cloud/storage client against the fake GCS server.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createStorageClient, GcsObjectStore, type Warehouse } from '@eventkit/shared';
+import type { Warehouse } from '@eventkit/shared';
+import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
 import { type FakeGcsServer, startFakeGcs } from '@eventkit/testing';
 import { pendingFiles } from './discovery.ts';
 

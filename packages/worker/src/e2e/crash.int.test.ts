@@ -4,15 +4,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import {
-  createPubSubClient,
-  ensureSubscription,
-  GcsObjectStore,
-  PubSubPublisher,
-  type RoutedEvent,
-  toWarehouseRow,
-} from '@eventkit/shared';
+import { type RoutedEvent, toWarehouseRow } from '@eventkit/shared';
 import { eventually } from '@eventkit/shared/contracts';
+import { GcsObjectStore } from '@eventkit/shared/gcs';
+import { createPubSubClient, ensureSubscription, PubSubPublisher } from '@eventkit/shared/pubsub';
 import { type FakeGcsServer, startFakeGcs, useEmulators } from '@eventkit/testing';
 import { Firestore } from '@google-cloud/firestore';
 import { Storage } from '@google-cloud/storage';

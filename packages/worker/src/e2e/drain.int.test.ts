@@ -7,15 +7,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { FileObjectStore, listAll } from '@eventkit/shared';
+import { eventually } from '@eventkit/shared/contracts';
 import {
   createPubSubClient,
   ensureSubscription,
-  FileObjectStore,
-  listAll,
   PubSubPublisher,
   PubSubSubscriber,
-} from '@eventkit/shared';
-import { eventually } from '@eventkit/shared/contracts';
+} from '@eventkit/shared/pubsub';
 import { useEmulators } from '@eventkit/testing';
 import { ObjectStoreDeadLetterStore } from '../sinks/object-store-dead-letters.ts';
 import { ParquetEncoder } from '../sinks/parquet.ts';

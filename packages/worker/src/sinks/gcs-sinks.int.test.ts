@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { GcsObjectStore } from '@eventkit/shared';
 import { deadLetterStoreContract, eventSinkContract, sampleEvent } from '@eventkit/shared/contracts';
+import { GcsObjectStore } from '@eventkit/shared/gcs';
 import { type FakeGcsServer, startFakeGcs } from '@eventkit/testing';
 import { Storage } from '@google-cloud/storage';
 import { ObjectStoreDeadLetterStore } from './object-store-dead-letters.ts';

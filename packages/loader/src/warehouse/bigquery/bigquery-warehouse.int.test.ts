@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { LoadFile, LoadJob } from '@eventkit/shared';
-import { createStorageClient, GcsObjectStore } from '@eventkit/shared';
 import { warehouseContract } from '@eventkit/shared/contracts';
+import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
 import {
   bigQueryErrors,
   type FakeBigQueryServer,
