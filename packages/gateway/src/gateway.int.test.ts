@@ -1,6 +1,7 @@
 // The gateway as a real process against the real Pub/Sub emulator.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { after, describe, test } from 'node:test';
 import { freeLoopbackPort, REPO_ROOT } from '@eventkit/testing';
 import { collect, startGateway, topicWithSubscription, until } from './test-support.int.ts';
@@ -90,6 +91,16 @@ describe('gateway process → Pub/Sub emulator', () => {
     await res.body?.cancel();
     res = await postJson(`${gw.url}/v1/track`, { event: 'E', userId: 'u', messageId: 'after-413' });
     assert.equal(res.status, 200, 'the gateway keeps serving after refusing oversized bodies');
+    // Idle connections outlive a load balancer's (600 s), so a reused connection never races a close.
+    const raw = await new Promise<string | undefined>((resolve, reject) => {
+      http
+        .get(`${gw.url}/health`, (r) => {
+          r.resume();
+          resolve(r.headers['keep-alive']);
+        })
+        .on('error', reject);
+    });
+    assert.equal(raw, 'timeout=620');
   });
 
   test('SIGTERM with Pub/Sub unreachable exits within the shutdown timeout, keeping the events in the WAL', async () => {

@@ -4,8 +4,8 @@
 
 import { createMetricsRegistry, type GatewayConfig, logConfigWarnings, loggerFor } from '@eventkit/shared';
 import { createPubSubClient, ensureTopic, PubSubPublisher } from '@eventkit/shared/pubsub';
-import { serve as listen, type ServerType } from '@hono/node-server';
 import { createGateway } from './gateway.ts';
+import { listen } from './http/server.ts';
 
 export async function serve(config: GatewayConfig, warnings: readonly string[]): Promise<void> {
   const logger = loggerFor(config, 'eventkit-gateway');
@@ -22,11 +22,7 @@ export async function serve(config: GatewayConfig, warnings: readonly string[]):
 
   const gateway = await createGateway({ settings: config, queue, logger, registry });
   gateway.start();
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = listen({ fetch: gateway.app.fetch, hostname: config.host, port: config.port }, () =>
-      resolve(s),
-    );
-  });
+  const server = await listen(gateway.app.fetch, config.host, config.port);
   logger.info(
     {
       host: config.host,

@@ -11,7 +11,7 @@
 // pubsub, EVENTKIT_EVENT_STORE=gcs|firestore, EVENTKIT_WAREHOUSE=bigquery with
 // the emulators or GCP), which is how the seed's options A/B/C run.
 
-import { createGateway } from '@eventkit/gateway';
+import { createGateway, listen } from '@eventkit/gateway';
 import { type Loader, loaderFromConfig } from '@eventkit/loader';
 import {
   createMetricsRegistry,
@@ -33,7 +33,6 @@ import {
   PubSubSubscriber,
 } from '@eventkit/shared/pubsub';
 import { createStores, createWorker, workerSettingsFromConfig } from '@eventkit/worker';
-import { serve as listen, type ServerType } from '@hono/node-server';
 import { banner } from './banner.ts';
 import { StatusLine } from './status-line.ts';
 
@@ -89,11 +88,7 @@ export async function runDev(
   gateway.start();
   const loads = loader ? new LoadLoop(loader, config.warehouseLoaderInterval * 1000, logger) : undefined;
   loads?.start();
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = listen({ fetch: gateway.app.fetch, hostname: config.host, port: config.port }, () =>
-      resolve(s),
-    );
-  });
+  const server = await listen(gateway.app.fetch, config.host, config.port);
 
   const status = new StatusLine({ gateway, worker, registry });
   if (options.interactive) {
