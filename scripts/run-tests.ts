@@ -8,8 +8,9 @@
 // them by process group when the run ends; a single int file run on its own
 // starts its own.
 import { spawnSync } from 'node:child_process';
-import { globSync } from 'node:fs';
+import { globSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -30,10 +31,15 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+const junit = join(root, 'test-results', `${kind}.junit.xml`);
+mkdirSync(dirname(junit), { recursive: true });
 const args = [
   '--test',
   `--test-concurrency=${Math.max(2, availableParallelism())}`,
   '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=junit',
+  `--test-reporter-destination=${junit}`,
   '--test-timeout=120000',
 ];
 if (files.some(isInt)) args.push('--test-global-setup=packages/testing/src/global-setup.ts');
@@ -44,4 +50,29 @@ const env = {
   EVENTKIT_LOG_LEVEL: process.env.EVENTKIT_LOG_LEVEL ?? 'silent',
 };
 const res = spawnSync(process.execPath, [...args, ...files], { cwd: root, stdio: 'inherit', env });
+printPerPackage(junit);
 process.exit(res.status ?? 1);
+
+/** Tests per package from the JUnit report: what ran where, at a glance. */
+function printPerPackage(file: string): void {
+  let xml: string;
+  try {
+    xml = readFileSync(file, 'utf8');
+  } catch {
+    return;
+  }
+  const per = new Map<string, { passed: number; failed: number; skipped: number }>();
+  for (const m of xml.matchAll(/<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g)) {
+    const pkg = /file="[^"]*\/packages\/([^/"]+)\//.exec(m[1] ?? '')?.[1] ?? 'other';
+    const body = m[3] ?? '';
+    const c = per.get(pkg) ?? { passed: 0, failed: 0, skipped: 0 };
+    if (/<skipped/.test(body)) c.skipped++;
+    else if (/<failure/.test(body)) c.failed++;
+    else c.passed++;
+    per.set(pkg, c);
+  }
+  console.log('\ntests per package:');
+  for (const [pkg, c] of [...per].sort()) {
+    console.log(`  ${pkg.padEnd(10)} ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
+  }
+}

@@ -96,7 +96,7 @@ describe('gateway process → Pub/Sub emulator', () => {
       http
         .get(`${gw.url}/health`, (r) => {
           r.resume();
-          resolve(r.headers['keep-alive']);
+          resolve(String(r.headers['keep-alive']));
         })
         .on('error', reject);
     });
