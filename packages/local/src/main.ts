@@ -52,7 +52,14 @@ export async function runDev(
   options: DevOptions,
 ): Promise<void> {
   const logger = loggerFor(config, 'eventkit-dev');
-  logConfigWarnings(logger, warnings);
+  logConfigWarnings(logger, [
+    ...warnings,
+    ...(options.defaulted.has('asyncWorkers')
+      ? []
+      : [
+          'EVENTKIT_ASYNC_WORKERS has no effect: the in-process worker is bounded by its flow control instead',
+        ]),
+  ]);
   const registry = createMetricsRegistry({ role: 'dev' });
   const queue = await openQueue(config);
 

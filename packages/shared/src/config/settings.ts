@@ -449,7 +449,8 @@ export const SETTINGS = {
   }),
   asyncWorkers: setting({
     env: 'EVENTKIT_ASYNC_WORKERS',
-    description: 'Concurrent consumers of the in-process queue (async mode).',
+    description:
+      'Kept from the seed for compatibility, with no effect: the in-process worker handles as many envelopes at once as its flow control allows (32), matched to the publisher so full batches flush at once. Setting it logs a warning.',
     group: 'Queue',
     roles: ['dev'],
     parser: integer(1, 1024),
