@@ -1,6 +1,6 @@
 // Gateway throughput and latency, next to a bare Hono server, in one run.
 //
-//   node packages/gateway/bench/gateway.bench.ts [--duration 10] [--connections 50]
+//   node packages/gateway/bench/gateway.bench.ts [--duration 10] [--connections 50] [--no-publish]
 //
 // Four runs of autocannon (in this process; the servers are child processes on
 // 127.0.0.1): single-event requests and 100-event batch requests, each against
@@ -8,6 +8,8 @@
 // with EVENTKIT_WAL_SYNC=full (fsync before every 2xx), publishing its WAL to
 // the Pub/Sub emulator at the same time. Every request body has fresh
 // messageIds. Prints a table and writes .bench/gateway.json.
+// --no-publish leaves Pub/Sub unreachable (no emulator): the publisher idles in
+// backoff, isolating the cost of HTTP, validation and the fsync'd WAL.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -17,7 +19,11 @@ import { freeLoopbackPort, REPO_ROOT, startCli, startPubsubEmulator } from '@eve
 import autocannon from 'autocannon';
 
 const { values } = parseArgs({
-  options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' } },
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    'no-publish': { type: 'boolean', default: false },
+  },
 });
 const duration = Number(values.duration);
 const connections = Number(values.connections);
@@ -84,7 +90,8 @@ async function load(target: string, url: string, shape: 'single' | 'batch100'): 
   };
 }
 
-const emulator = await startPubsubEmulator();
+const publish = !values['no-publish'];
+const emulator = publish ? await startPubsubEmulator() : undefined;
 const barePort = await freeLoopbackPort();
 const bare = spawn(
   process.execPath,
@@ -99,7 +106,10 @@ const gateway = await startCli({
   pkg: 'gateway',
   args: ['serve', '--host', '127.0.0.1', '--port', String(gwPort), '--data-dir', dataDir],
   env: {
-    PUBSUB_EMULATOR_HOST: emulator.host,
+    PUBSUB_EMULATOR_HOST: emulator?.host ?? `127.0.0.1:${await freeLoopbackPort()}`,
+    EVENTKIT_PUBSUB_CREATE: publish ? 'true' : 'false',
+    EVENTKIT_WAL_MAX_PENDING_EVENTS: '100000000',
+    EVENTKIT_SHUTDOWN_TIMEOUT: publish ? '25' : '1',
     GCP_PROJECT_ID: 'bench',
     EVENTKIT_WAL_SYNC: 'full',
     EVENTKIT_LOG_LEVEL: 'warn',
@@ -118,7 +128,10 @@ try {
   for (const shape of ['single', 'batch100'] as const) {
     const pathFor = shape === 'single' ? '/collect' : '/v1/batch';
     results.push(await load('bare Hono (parse + 202)', `http://127.0.0.1:${barePort}${pathFor}`, shape));
-    results.push(await load('eventkit gateway (WAL fsync)', `http://127.0.0.1:${gwPort}${pathFor}`, shape));
+    const label = publish
+      ? 'eventkit gateway (WAL fsync, publishing)'
+      : 'eventkit gateway (WAL fsync, not publishing)';
+    results.push(await load(label, `http://127.0.0.1:${gwPort}${pathFor}`, shape));
   }
   const status = await (await fetch(`http://127.0.0.1:${gwPort}/metrics`)).text();
   const commits = /eventkit_gateway_wal_group_commit_rows_count\{[^}]*\} (\d+)/.exec(status)?.[1];
@@ -129,7 +142,7 @@ try {
 } finally {
   await gateway.stop('SIGTERM', 60_000);
   bare.kill('SIGTERM');
-  await emulator.stop();
+  await emulator?.stop();
 }
 
 console.log(
