@@ -71,8 +71,14 @@ function printPerPackage(file: string): void {
     else c.passed++;
     per.set(pkg, c);
   }
-  console.log('\ntests per package:');
+  console.log('\ntests per package (by the file that defines them):');
+  const total = { passed: 0, failed: 0, skipped: 0 };
   for (const [pkg, c] of [...per].sort()) {
-    console.log(`  ${pkg.padEnd(10)} ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
+    console.log(`  ${pkg.padEnd(10)} ${c.passed} passed / ${c.failed} failed / ${c.skipped} skipped`);
+    total.passed += c.passed;
+    total.failed += c.failed;
+    total.skipped += c.skipped;
   }
+  // The closing line CI reads: the whole run, in the plain "N passed, N failed" form.
+  console.log(`tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 }
