@@ -3,15 +3,14 @@
 //   {prefix}errors/date=YYYY-MM-DD/error_type={validation|processing}/{worker}-{uuid}.ndjson
 // Folders are named after the UTC time the worker flushed, so within one lane
 // (one stream's events, or the errors) key order is folder-time order.
-import type { LoadTable } from '@eventkit/shared';
+import { type LoadTable, storageKeyPrefix } from '@eventkit/shared';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-/** `EVENTKIT_STORAGE_PREFIX` as a key prefix: '' or ending in exactly one '/'. */
+/** `EVENTKIT_STORAGE_PREFIX` as a key prefix, exactly as the worker writes under it (one definition, in shared). */
 export function normalizePrefix(prefix: string): string {
-  const trimmed = prefix.replace(/\/+$/, '');
-  return trimmed === '' ? '' : `${trimmed}/`;
+  return storageKeyPrefix(prefix);
 }
 
 export const eventsRoot = (prefix: string): string => `${prefix}events/`;

@@ -9,6 +9,7 @@ export {
   ObjectNotFoundError,
   type ObjectStore,
   type PutOptions,
+  storageKeyPrefix,
 } from './object-store.ts';
 export type {
   Disposition,

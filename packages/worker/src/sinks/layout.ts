@@ -15,10 +15,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorType } from '@eventkit/shared';
 
+import { storageKeyPrefix } from '@eventkit/shared';
 /** EVENTKIT_STORAGE_PREFIX as a key prefix: '' stays '', 'lake' and 'lake/' become 'lake/'. */
 export function keyPrefix(storagePrefix: string): string {
-  const trimmed = storagePrefix.replace(/^\/+|\/+$/g, '');
-  return trimmed === '' ? '' : `${trimmed}/`;
+  return storageKeyPrefix(storagePrefix);
 }
 
 function day(at: Date): string {

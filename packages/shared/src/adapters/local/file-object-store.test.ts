@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { objectStoreContract } from '../../contracts/index.ts';
-import { ObjectExistsError } from '../../ports/object-store.ts';
+import { ObjectExistsError, storageKeyPrefix } from '../../ports/object-store.ts';
 import { MemoryObjectStore } from '../memory/memory-object-store.ts';
 import { FileObjectStore, InvalidObjectKeyError } from './file-object-store.ts';
 
@@ -71,5 +71,15 @@ describe('FileObjectStore specifics', () => {
         .every((r) => (r as PromiseRejectedResult).reason instanceof ObjectExistsError),
     );
     await fs.rm(root, { recursive: true, force: true });
+  });
+});
+
+describe('storageKeyPrefix', () => {
+  test('one prefix for writers and readers: no leading slash, one trailing slash, or nothing', () => {
+    assert.equal(storageKeyPrefix(''), '');
+    assert.equal(storageKeyPrefix('/'), '');
+    assert.equal(storageKeyPrefix('tenant'), 'tenant/');
+    assert.equal(storageKeyPrefix('/tenant/'), 'tenant/');
+    assert.equal(storageKeyPrefix('a/b//'), 'a/b/');
   });
 });
