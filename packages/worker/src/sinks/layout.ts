@@ -13,9 +13,8 @@
 // File names start with the worker id and a random UUID: unique without
 // coordination, and spread out rather than sequential (no hot key range).
 import { randomUUID } from 'node:crypto';
-import type { ErrorType } from '@eventkit/shared';
+import { type ErrorType, storageKeyPrefix } from '@eventkit/shared';
 
-import { storageKeyPrefix } from '@eventkit/shared';
 /** EVENTKIT_STORAGE_PREFIX as a key prefix: '' stays '', 'lake' and 'lake/' become 'lake/'. */
 export function keyPrefix(storagePrefix: string): string {
   return storageKeyPrefix(storagePrefix);
