@@ -14,3 +14,4 @@ export * from './logging/index.ts';
 export * from './metrics/index.ts';
 export * from './partition/index.ts';
 export * from './ports/index.ts';
+export * from './retry/index.ts';

@@ -31,6 +31,7 @@ class FlakyQueue implements QueuePublisher {
   readonly inner = new MemoryQueue({ capacity: 1_000_000 });
   failures: number;
   attempts = 0;
+  failWith = (): Error => new Error('UNAVAILABLE: injected');
   constructor(failures: number) {
     this.failures = failures;
   }
@@ -38,7 +39,7 @@ class FlakyQueue implements QueuePublisher {
     this.attempts++;
     if (this.failures > 0) {
       this.failures--;
-      throw new Error('UNAVAILABLE: injected');
+      throw this.failWith();
     }
     return this.inner.publish(data, attributes);
   }
@@ -114,6 +115,20 @@ describe('Publisher', () => {
       envelopes.reduce((n, e) => n + e.events.length, 0),
       10,
     );
+    await wal.close();
+  });
+
+  test('a TypeError thrown by the client is retried like any failure (rows are never stranded)', async () => {
+    const wal = await WriteAheadLog.open(await tempDb());
+    await wal.append([row(1), row(2)]);
+    const queue = new FlakyQueue(2);
+    queue.failWith = () => new TypeError("Cannot read properties of undefined (reading 'publish')");
+    await collect(queue.inner);
+    const pub = new Publisher({ wal, queue, batchSize: 100, ...fast });
+    pub.start();
+    await eventually(() => wal.pendingCount === 0, 10_000, 'published after the TypeErrors');
+    await pub.stop();
+    assert.equal(queue.attempts, 3);
     await wal.close();
   });
 

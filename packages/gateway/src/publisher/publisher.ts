@@ -10,8 +10,14 @@
 // Crash safety: marking happens after confirmation, so a crash between the
 // two republishes the envelope on the next start (at-least-once; duplicates
 // are removed downstream by (source, messageId)). Nothing is lost.
-import { encodeRawEnvelope, type Logger, type QueuePublisher, type RawEnvelopeItem } from '@eventkit/shared';
-import pRetry, { AbortError } from 'p-retry';
+import {
+  encodeRawEnvelope,
+  type Logger,
+  type QueuePublisher,
+  type RawEnvelopeItem,
+  RetryAbortedError,
+  retryForever,
+} from '@eventkit/shared';
 import type { GatewayMetrics } from '../metrics.ts';
 import type { WalRow } from '../wal/store.ts';
 import type { WriteAheadLog } from '../wal/wal.ts';
@@ -162,7 +168,7 @@ export class Publisher {
       json: r.payload,
     }));
     try {
-      await pRetry(
+      await retryForever(
         async () => {
           const started = performance.now();
           const encoded = await encodeRawEnvelope(envelope.stream, items);
@@ -172,32 +178,23 @@ export class Publisher {
           metrics?.publishDuration.observe((performance.now() - started) / 1000);
         },
         {
-          retries: Number.POSITIVE_INFINITY,
-          minTimeout: this.#o.minBackoffMs,
-          maxTimeout: this.#o.maxBackoffMs,
-          factor: 2,
-          randomize: true,
           signal: this.#abort.signal,
-          onFailedAttempt: ({ error, attemptNumber, retryDelay }) => {
-            this.#lastError = error.message;
+          minDelayMs: this.#o.minBackoffMs,
+          maxDelayMs: this.#o.maxBackoffMs,
+          onRetry: (error, attempt, delayMs) => {
+            this.#lastError = (error as Error).message;
             metrics?.publishFailures.inc();
             logger.warn(
-              {
-                err: error,
-                attempt: attemptNumber,
-                retry_in_ms: retryDelay,
-                stream: envelope.stream,
-                events: items.length,
-              },
+              { err: error, attempt, retry_in_ms: delayMs, stream: envelope.stream, events: items.length },
               'publish_failed',
             );
           },
         },
       );
     } catch (err) {
-      if (!(err instanceof AbortError) && !this.#abort.signal.aborted)
-        logger.error({ err }, 'publish_abandoned');
-      return; // rows stay pending in the WAL
+      // Only a shutdown ends the retries: the rows stay pending in the WAL for the next start.
+      if (!(err instanceof RetryAbortedError)) logger.error({ err }, 'publish_abandoned');
+      return;
     }
     this.#lastError = undefined;
     metrics?.eventsPublished.inc(items.length);
@@ -238,9 +235,9 @@ export function groupIntoEnvelopes(rows: readonly WalRow[], batchSize: number, m
 
 /** Rejects with an AbortError as soon as `signal` aborts, whatever `promise` does. */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new AbortError('publisher stopped'));
+  if (signal.aborted) return Promise.reject(new RetryAbortedError('publisher stopped'));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortError('publisher stopped'));
+    const onAbort = () => reject(new RetryAbortedError('publisher stopped'));
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
       (v) => {

@@ -30,7 +30,7 @@ import { Batcher, type Buffered, type FlushTrigger } from './batcher.ts';
 import { eventLetter, messageLetter } from './dead-letters.ts';
 import { EventsRejectedError } from './errors.ts';
 import { defineWorkerMetrics } from './metrics.ts';
-import { AbortedError, backoffDelay, retryUntilAborted, sleep } from './retry.ts';
+import { AbortedError, retryUntilAborted } from './retry.ts';
 import type { WorkerSettings } from './settings.ts';
 import { MessageTracker } from './tracker.ts';
 
@@ -143,14 +143,15 @@ export function createWorker(deps: WorkerDeps): Worker {
     items: Buffered[],
   ): Promise<{ receipt: WriteReceipt | undefined; written: Buffered[] }> {
     let current = items;
-    const retry = onRetry('events', { sink: sink.kind, partition, stream });
-    for (let attempt = 1; ; attempt++) {
-      if (abort.signal.aborted) throw new AbortedError();
-      try {
-        const receipt = await sink.write({ stream, partition, events: current.map((i) => i.routed) });
-        return { receipt, written: current };
-      } catch (err) {
-        if (err instanceof EventsRejectedError && err.rejected.length > 0) {
+    // Events the sink can never store are dead-lettered and the write is
+    // retried at once without them; anything else is retried with backoff.
+    const attempt = async () => {
+      for (;;) {
+        try {
+          const receipt = await sink.write({ stream, partition, events: current.map((i) => i.routed) });
+          return { receipt, written: current };
+        } catch (err) {
+          if (!(err instanceof EventsRejectedError) || err.rejected.length === 0) throw err;
           const rejected = new Set(err.rejected.map((r) => r.index));
           const letters = err.rejected.flatMap((r) => {
             const item = current[r.index];
@@ -161,15 +162,14 @@ export function createWorker(deps: WorkerDeps): Worker {
           for (const i of rejected) current[i]?.tracker.complete();
           current = current.filter((_, i) => !rejected.has(i));
           if (current.length === 0) return { receipt: undefined, written: [] };
-          attempt = 0;
-          continue;
         }
-        if (abort.signal.aborted) throw new AbortedError();
-        const delay = backoffDelay(attempt, settings.retry);
-        retry(err, attempt, delay);
-        await sleep(delay, abort.signal);
       }
-    }
+    };
+    return retryUntilAborted(attempt, {
+      signal: abort.signal,
+      ...settings.retry,
+      onRetry: onRetry('events', { sink: sink.kind, partition, stream }),
+    });
   }
 
   async function flushPartition(partition: number, items: Buffered[], trigger: FlushTrigger): Promise<void> {

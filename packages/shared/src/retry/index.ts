@@ -1,0 +1,1 @@
+export { RetryAbortedError, type RetryForeverOptions, retryForever } from './retry-forever.ts';
