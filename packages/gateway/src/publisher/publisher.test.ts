@@ -180,6 +180,7 @@ describe('groupIntoEnvelopes', () => {
     requestId: 'r',
     type: 'track',
     payload: 'x'.repeat(bytes),
+    bytes,
     receivedAt: 0,
   });
   test('splits by stream, count and bytes, keeping id order within a stream', () => {

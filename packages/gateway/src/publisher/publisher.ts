@@ -199,10 +199,7 @@ export class Publisher {
     this.#lastError = undefined;
     metrics?.eventsPublished.inc(items.length);
     try {
-      await wal.markPublished(
-        envelope.rows.map((r) => r.id),
-        envelope.bytes,
-      );
+      await wal.markPublished(envelope.rows.map((r) => r.id));
     } catch (err) {
       // The queue has the events; they will be published again after a restart
       // and deduplicated downstream. Loud, because the WAL is failing.
@@ -216,7 +213,7 @@ export function groupIntoEnvelopes(rows: readonly WalRow[], batchSize: number, m
   const open = new Map<string, Envelope>();
   const done: Envelope[] = [];
   for (const row of rows) {
-    const bytes = Buffer.byteLength(row.payload);
+    const bytes = row.bytes;
     let env = open.get(row.stream);
     if (env && (env.rows.length >= batchSize || env.bytes + bytes > maxBytes)) {
       done.push(env);

@@ -23,6 +23,8 @@ export interface WalRowInput {
 
 export interface WalRow extends WalRowInput {
   id: number;
+  /** UTF-8 bytes of the payload, measured once when the row was written. */
+  bytes: number;
 }
 
 export interface WalStats {
@@ -82,39 +84,35 @@ export class WalStore {
       'INSERT INTO wal_events (stream, source, request_id, type, payload, bytes, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     this.#pending = this.#db.prepare(
-      `SELECT id, stream, source, request_id AS requestId, type, payload, received_at AS receivedAt
+      `SELECT id, stream, source, request_id AS requestId, type, payload, bytes, received_at AS receivedAt
          FROM wal_events WHERE published_at IS NULL AND id > ? ORDER BY id LIMIT ?`,
     );
     this.#markPublished = this.#db.prepare(
-      'UPDATE wal_events SET published_at = ? WHERE id = ? AND published_at IS NULL',
+      'UPDATE wal_events SET published_at = ? WHERE id = ? AND published_at IS NULL RETURNING bytes',
     );
   }
 
   /**
    * Appends rows in ONE transaction (the group commit): with synchronous=FULL
-   * the commit fsyncs once for the whole group. Returns the ids given.
+   * the commit fsyncs once for the whole group. Returns the ids given and each
+   * row's payload bytes (measured here, in the WAL's thread, once).
    */
-  append(rows: readonly WalRowInput[]): { firstId: number; lastId: number } {
-    if (rows.length === 0) return { firstId: 0, lastId: 0 };
+  append(rows: readonly WalRowInput[]): { firstId: number; lastId: number; rowBytes: number[] } {
+    if (rows.length === 0) return { firstId: 0, lastId: 0, rowBytes: [] };
     this.#db.exec('BEGIN IMMEDIATE');
     try {
       let firstId = 0;
       let lastId = 0;
+      const rowBytes: number[] = [];
       for (const r of rows) {
-        const res = this.#insert.run(
-          r.stream,
-          r.source,
-          r.requestId,
-          r.type,
-          r.payload,
-          Buffer.byteLength(r.payload),
-          r.receivedAt,
-        );
+        const bytes = Buffer.byteLength(r.payload);
+        rowBytes.push(bytes);
+        const res = this.#insert.run(r.stream, r.source, r.requestId, r.type, r.payload, bytes, r.receivedAt);
         lastId = Number(res.lastInsertRowid);
         if (firstId === 0) firstId = lastId;
       }
       this.#db.exec('COMMIT');
-      return { firstId, lastId };
+      return { firstId, lastId, rowBytes };
     } catch (err) {
       this.#db.exec('ROLLBACK');
       throw err;
@@ -126,21 +124,32 @@ export class WalStore {
     const rows = this.#pending.all(afterId, limit) as unknown as WalRow[];
     let bytes = 0;
     for (let i = 0; i < rows.length; i++) {
-      bytes += Buffer.byteLength(rows[i]!.payload);
+      bytes += rows[i]!.bytes;
       if (bytes > maxBytes && i > 0) return rows.slice(0, i);
     }
     return rows;
   }
 
-  /** Marks rows published, in one transaction. Returns how many changed (already-published rows don't count). */
-  markPublished(ids: readonly number[], at: number): number {
-    if (ids.length === 0) return 0;
+  /**
+   * Marks rows published, in one transaction. Returns how many rows and payload
+   * bytes left the pending set (rows already published don't count), so the
+   * pending gauges stay exact.
+   */
+  markPublished(ids: readonly number[], at: number): { rows: number; bytes: number } {
+    if (ids.length === 0) return { rows: 0, bytes: 0 };
     this.#db.exec('BEGIN IMMEDIATE');
     try {
-      let changed = 0;
-      for (const id of ids) changed += Number(this.#markPublished.run(at, id).changes);
+      let rows = 0;
+      let bytes = 0;
+      for (const id of ids) {
+        const changed = this.#markPublished.get(at, id) as { bytes: number } | undefined;
+        if (changed) {
+          rows++;
+          bytes += changed.bytes;
+        }
+      }
       this.#db.exec('COMMIT');
-      return changed;
+      return { rows, bytes };
     } catch (err) {
       this.#db.exec('ROLLBACK');
       throw err;
@@ -206,7 +215,7 @@ export class WalStore {
   }
 
   /** A few pending rows without their payloads (for `wal inspect`). */
-  inspectPending(limit: number): Omit<WalRow, 'payload'>[] & { bytes?: number }[] {
+  inspectPending(limit: number): Omit<WalRow, 'payload'>[] {
     return this.#db
       .prepare(
         `SELECT id, stream, source, request_id AS requestId, type, bytes, received_at AS receivedAt

@@ -60,8 +60,15 @@ function commitAppends(appends: Extract<WalRequest, { op: 'append' }>[]): void {
   try {
     if (!store) throw new Error('WAL is not open');
     const rows = appends.length === 1 ? appends[0]!.rows : appends.flatMap((a) => a.rows);
-    store.append(rows);
-    for (const a of appends) reply({ id: a.id, ok: true, result: a.rows.length });
+    const { rowBytes } = store.append(rows);
+    // Each caller learns the payload bytes of its own rows, for the pending gauge.
+    let offset = 0;
+    for (const a of appends) {
+      let bytes = 0;
+      for (let i = offset; i < offset + a.rows.length; i++) bytes += rowBytes[i] ?? 0;
+      offset += a.rows.length;
+      reply({ id: a.id, ok: true, result: bytes });
+    }
   } catch (err) {
     for (const a of appends) reply({ id: a.id, ok: false, error: (err as Error).message });
   }

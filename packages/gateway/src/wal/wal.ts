@@ -20,7 +20,7 @@ export class WalError extends Error {
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
-type Group = { rows: WalRowInput[]; waiters: Pending[]; bytes: number; started: number };
+type Group = { rows: WalRowInput[]; waiters: Pending[]; started: number };
 
 // Distributes the Omit over the request union (a plain Omit would collapse it).
 type WalCall = WalRequest extends infer R ? (R extends WalRequest ? Omit<R, 'id'> : never) : never;
@@ -32,7 +32,7 @@ export class WriteAheadLog {
   readonly #worker: Worker;
   readonly #calls = new Map<number, Pending>();
   #nextId = 1;
-  #group: Group = { rows: [], waiters: [], bytes: 0, started: 0 };
+  #group: Group = { rows: [], waiters: [], started: 0 };
   #scheduled = false;
   /** Appends posted to the thread and not yet answered. */
   #outstanding = 0;
@@ -109,12 +109,9 @@ export class WriteAheadLog {
     if (this.#failed) return Promise.reject(this.#failed);
     if (rows.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      let bytes = 0;
-      for (const r of rows) bytes += Buffer.byteLength(r.payload);
       const group = this.#group;
       if (group.rows.length === 0) group.started = performance.now();
       for (const r of rows) group.rows.push(r);
-      group.bytes += bytes;
       group.waiters.push({ resolve: () => resolve(), reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
@@ -127,12 +124,12 @@ export class WriteAheadLog {
     this.#scheduled = false;
     const group = this.#group;
     if (group.rows.length === 0) return;
-    this.#group = { rows: [], waiters: [], bytes: 0, started: 0 };
+    this.#group = { rows: [], waiters: [], started: 0 };
     this.#outstanding++;
-    this.#call({ op: 'append', rows: group.rows }).then(
-      () => {
+    this.#call<number>({ op: 'append', rows: group.rows }).then(
+      (bytes) => {
         this.pendingCount += group.rows.length;
-        this.pendingBytes += group.bytes;
+        this.pendingBytes += bytes;
         this.#onCommit?.({ rows: group.rows.length, durationMs: performance.now() - group.started });
         for (const w of group.waiters) w.resolve(undefined);
         this.#settled();
@@ -159,11 +156,15 @@ export class WriteAheadLog {
     return this.#call({ op: 'readPending', afterId, limit, maxBytes });
   }
 
-  /** Marks rows published; `bytes` is the payload bytes of those rows, for the pending gauge. */
-  async markPublished(ids: number[], bytes: number): Promise<void> {
-    const changed = await this.#call<number>({ op: 'markPublished', ids, at: Date.now() });
-    this.pendingCount -= changed;
-    this.pendingBytes -= changed === ids.length ? bytes : Math.round((bytes * changed) / ids.length);
+  /** Marks rows published; the pending gauges drop by exactly what left the pending set. */
+  async markPublished(ids: number[]): Promise<void> {
+    const changed = await this.#call<{ rows: number; bytes: number }>({
+      op: 'markPublished',
+      ids,
+      at: Date.now(),
+    });
+    this.pendingCount -= changed.rows;
+    this.pendingBytes -= changed.bytes;
   }
 
   stats(): Promise<WalStats> {
