@@ -18,7 +18,6 @@ import {
   type DevConfig,
   type FlowControl,
   type LoaderConfig,
-  type Logger,
   logConfigWarnings,
   loggerFor,
   MemoryQueue,
@@ -93,8 +92,7 @@ export async function runDev(
 
   await worker.start();
   gateway.start();
-  const loads = loader ? new LoadLoop(loader, config.warehouseLoaderInterval * 1000, logger) : undefined;
-  loads?.start();
+  const loop = loader?.loop();
   const server = await listen(gateway.app.fetch, config.host, config.port);
 
   const status = new StatusLine({ gateway, worker, registry });
@@ -132,8 +130,11 @@ export async function runDev(
   await queue.close();
   // 3. one last load, so the warehouse holds every acknowledged event
   let loaded = 0;
-  if (loader && loads) {
-    await loads.stop();
+  if (loader) {
+    // stop() lets the running load finish and starts no other from the loop;
+    // a run asked for afterwards still runs in full.
+    await loader.stop();
+    await loop;
     const report = await loader.runOnce();
     loaded = report.rowsInserted;
     if (!report.ok) logger.error({ err: report.error }, 'final_load_failed');
@@ -145,51 +146,6 @@ export async function runDev(
     'shutdown_complete',
   );
   process.exit(0);
-}
-
-/**
- * Runs the loader every `intervalMs`, one run at a time. Unlike Loader.loop(),
- * stopping it leaves the loader usable for the final run at shutdown.
- */
-class LoadLoop {
-  readonly #loader: Loader;
-  readonly #intervalMs: number;
-  readonly #logger: Logger;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<unknown> | undefined;
-  #stopped = false;
-
-  constructor(loader: Loader, intervalMs: number, logger: Logger) {
-    this.#loader = loader;
-    this.#intervalMs = intervalMs;
-    this.#logger = logger;
-  }
-
-  start(): void {
-    this.#schedule();
-  }
-
-  #schedule(): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.#running = this.#loader
-        .runOnce()
-        .then((report) => {
-          if (!report.ok) this.#logger.warn({ err: report.error }, 'load_failed_will_retry');
-        })
-        .finally(() => {
-          this.#running = undefined;
-          this.#schedule();
-        });
-    }, this.#intervalMs);
-  }
-
-  /** No new run starts; resolves once the run in progress (if any) finished. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    await this.#running;
-  }
 }
 
 function loaderEnabled(config: DevConfig): boolean {
