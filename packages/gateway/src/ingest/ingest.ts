@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type DeadLetter,
+  EVENT_TYPES,
   type EventType,
   isJsonObject,
   normalizeEvent,
@@ -114,7 +115,7 @@ function streamOfInvalid(item: unknown, req: IngestRequest): string {
   if (req.rule.kind === 'fixed') return req.rule.stream;
   const type =
     isJsonObject(item) && typeof item.type === 'string' ? item.type.toLowerCase() : req.impliedType;
-  return type && ['track', 'identify', 'page', 'screen', 'group', 'alias'].includes(type)
+  return type && (EVENT_TYPES as readonly string[]).includes(type)
     ? streamForType(type as EventType)
     : 'events';
 }

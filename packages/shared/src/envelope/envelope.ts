@@ -85,29 +85,41 @@ export class EnvelopeError extends Error {
   }
 }
 
+/** Lists each source and request id once; events refer to them by index. */
+class ReferenceTable {
+  readonly sources: string[] = [];
+  readonly requestIds: string[] = [];
+  readonly #sourceIndex = new Map<string, number>();
+  readonly #requestIndex = new Map<string, number>();
+
+  indexes(source: string, requestId: string): [number, number] {
+    return [
+      ReferenceTable.#index(this.sources, this.#sourceIndex, source),
+      ReferenceTable.#index(this.requestIds, this.#requestIndex, requestId),
+    ];
+  }
+
+  static #index(list: string[], index: Map<string, number>, value: string): number {
+    let i = index.get(value);
+    if (i === undefined) {
+      i = list.push(value) - 1;
+      index.set(value, i);
+    }
+    return i;
+  }
+}
+
 function toWireBody(stream: string, events: readonly RoutedEvent[]): WireBody {
-  const sources: string[] = [];
-  const requestIds: string[] = [];
-  const sourceIndex = new Map<string, number>();
-  const requestIndex = new Map<string, number>();
+  const refs = new ReferenceTable();
   const items: [number, number, SegmentEvent][] = [];
   for (const routed of events) {
     if (routed.stream !== stream) {
       throw new RangeError(`envelope for stream "${stream}" got an event of stream "${routed.stream}"`);
     }
-    let s = sourceIndex.get(routed.source);
-    if (s === undefined) {
-      s = sources.push(routed.source) - 1;
-      sourceIndex.set(routed.source, s);
-    }
-    let r = requestIndex.get(routed.requestId);
-    if (r === undefined) {
-      r = requestIds.push(routed.requestId) - 1;
-      requestIndex.set(routed.requestId, r);
-    }
+    const [s, r] = refs.indexes(routed.source, routed.requestId);
     items.push([s, r, routed.event]);
   }
-  return { stream, sources, requestIds, events: items };
+  return { stream, sources: refs.sources, requestIds: refs.requestIds, events: items };
 }
 
 function attributes(stream: string, count: number, types: Iterable<string>, firstRequestId: string) {
@@ -189,25 +201,13 @@ export async function encodeRawEnvelope(
       attributes: { ...attributes(stream, items.length, ['dead_letter'], first), kind: 'dead_letters' },
     };
   }
-  const sources: string[] = [];
-  const requestIds: string[] = [];
-  const sourceIndex = new Map<string, number>();
-  const requestIndex = new Map<string, number>();
+  const refs = new ReferenceTable();
   const parts: string[] = [];
   for (const item of items) {
-    let s = sourceIndex.get(item.source);
-    if (s === undefined) {
-      s = sources.push(item.source) - 1;
-      sourceIndex.set(item.source, s);
-    }
-    let r = requestIndex.get(item.requestId);
-    if (r === undefined) {
-      r = requestIds.push(item.requestId) - 1;
-      requestIndex.set(item.requestId, r);
-    }
+    const [s, r] = refs.indexes(item.source, item.requestId);
     parts.push(`[${s},${r},${item.json}]`);
   }
-  const head = `{"stream":${JSON.stringify(stream)},"sources":${JSON.stringify(sources)},"requestIds":${JSON.stringify(requestIds)}`;
+  const head = `{"stream":${JSON.stringify(stream)},"sources":${JSON.stringify(refs.sources)},"requestIds":${JSON.stringify(refs.requestIds)}`;
   const text = `${head},"events":[${parts.join(',')}]}`;
   const types = items.map((i) => i.type);
   return { data: await compress(text, codec), attributes: attributes(stream, items.length, types, first) };
