@@ -4,7 +4,7 @@ SHELL := /usr/bin/env bash
 .SHELLFLAGS := -eu -o pipefail -c
 ENV := source node_modules/.eventkit-env
 
-.PHONY: setup dev test test-unit test-int typecheck lint format bench clean
+.PHONY: setup dev test test-unit test-int typecheck lint format bench cloud-check clean
 
 setup:
 	@scripts/setup.sh
@@ -36,6 +36,11 @@ format: setup
 
 bench: setup
 	@$(ENV); node scripts/run-bench.ts
+
+# Against a real Google Cloud project (never part of `make test`): needs
+# GCP_PROJECT_ID, GCP_GCS_BUCKET and application-default credentials.
+cloud-check: setup
+	@$(ENV); node packages/testing/src/cloud-check/run.ts
 
 clean:
 	rm -rf node_modules packages/*/node_modules .eventkit
