@@ -40,6 +40,20 @@ describe('POST /collect', () => {
     assert.ok(Date.parse(routed?.event.receivedAt ?? '') > Date.now() - 5000);
   });
 
+  test('a lone UTF-16 surrogate, in a value or a key, is stored as U+FFFD: accepted, and loadable downstream', async () => {
+    const { app, sink } = testApp();
+    // Exactly what a client sends after truncating a string mid-character: the JSON escapes are valid JSON.
+    const body =
+      '{"type":"track","event":"x","userId":"u","messageId":"s-1","properties":{"l":"a\\ud800b","\\udc00k":["\\udbff"],"pair":"\\ud83d\\ude00"}}';
+    const res = await app.request('/collect', post(body));
+    assert.equal(res.status, 202);
+    const props = sink.accepted[0]?.event.properties as Record<string, unknown>;
+    assert.equal(props.l, 'a\uFFFDb');
+    assert.deepEqual(props['\uFFFDk'], ['\uFFFD']);
+    assert.equal(props.pair, '😀', 'a well-formed pair is kept as it is');
+    assert.ok(JSON.stringify(sink.accepted[0]?.event).isWellFormed());
+  });
+
   test('/collect/:stream takes an array into that stream', async () => {
     const { app, sink } = testApp();
     const res = await app.request('/collect/users', post([track(1), track(2, { type: 'identify' })]));

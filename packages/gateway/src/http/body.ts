@@ -9,6 +9,7 @@
 import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { mayHoldLoneSurrogates, toWellFormedJson } from '@eventkit/shared';
 
 const gunzip = promisify(zlib.gunzip);
 
@@ -94,9 +95,13 @@ export async function decodeJsonBody(
     }
   }
   if (text.length === 0) throw new BodyError('invalid_json', 'the request body is empty; send a JSON object');
+  const json = text.toString('utf8'); // invalid UTF-8 bytes become U+FFFD here
+  let value: unknown;
   try {
-    return JSON.parse(text.toString('utf8'));
+    value = JSON.parse(json);
   } catch (err) {
     throw new BodyError('invalid_json', `the request body is not valid JSON: ${(err as Error).message}`);
   }
+  // Every accepted string is well-formed: a lone surrogate could never be loaded.
+  return mayHoldLoneSurrogates(json) ? toWellFormedJson(value) : value;
 }

@@ -56,3 +56,52 @@ export function quoteExcerpt(value: string, maxChars = 40): string {
   const excerpt = value.length > maxChars ? `${value.slice(0, maxChars)}…` : value;
   return JSON.stringify(excerpt);
 }
+
+/**
+ * True when JSON text may hold a lone UTF-16 surrogate: only a `\uD800`–`\uDFFF`
+ * escape can put one in a parsed string (invalid UTF-8 bytes already became
+ * U+FFFD when the body was decoded). A cheap test that keeps the walk below off
+ * the hot path for every body without such an escape.
+ */
+export function mayHoldLoneSurrogates(jsonText: string): boolean {
+  return /\\u[dD][89a-fA-F]/.test(jsonText);
+}
+
+/**
+ * The parsed value with every string and key well-formed UTF-16: a lone
+ * surrogate becomes U+FFFD, as WHATWG's USVString conversion and TextDecoder do.
+ * Downstream, such a string is not valid UTF-8 (Parquet, BigQuery's PARSE_JSON
+ * and DuckDB's JSON refuse it) and could never be loaded; replacing the broken
+ * half of a character loses nothing a reader could have used, while refusing
+ * the event would lose all of it for a client's string-truncation bug.
+ * Iterative, since JSON.parse accepts nesting far deeper than the call stack.
+ * Objects and arrays are changed in place (they are fresh from JSON.parse).
+ */
+export function toWellFormedJson(value: unknown): unknown {
+  const fix = (s: string) => (s.isWellFormed() ? s : s.toWellFormed());
+  if (typeof value === 'string') return fix(value);
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const item = node[i];
+        if (typeof item === 'string') node[i] = fix(item);
+        else if (typeof item === 'object' && item !== null) stack.push(item);
+      }
+    } else if (typeof node === 'object' && node !== null) {
+      const record = node as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        const item = record[key];
+        const fixedKey = fix(key);
+        if (fixedKey !== key) {
+          delete record[key];
+          record[fixedKey] = item;
+        }
+        if (typeof item === 'string') record[fixedKey] = fix(item);
+        else if (typeof item === 'object' && item !== null) stack.push(item);
+      }
+    }
+  }
+  return value;
+}
