@@ -79,6 +79,13 @@ describe('envelope', () => {
     );
   });
 
+  test('an envelope holding a lone surrogate (written by an older gateway) decodes well-formed', async () => {
+    const event = routed(1);
+    event.event.properties = { l: 'a\ud800b' };
+    const decoded = await decodeEnvelope((await encodeEnvelope('events', [event])).data);
+    assert.equal(decoded.events[0]?.event.properties?.l, 'a\uFFFDb');
+  });
+
   test('is compact: 100 events from one request compress well below their JSON size', async () => {
     const events = Array.from({ length: 100 }, (_, i) => routed(i));
     const encoded = await encodeEnvelope('events', events);

@@ -22,6 +22,7 @@
 // store through the same durable path as valid events (WAL → queue → worker).
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { mayHoldLoneSurrogates, toWellFormedJson } from '../event/json.ts';
 import type { DeadLetter, Reason, RoutedEvent, SegmentEvent } from '../event/types.ts';
 
 export const ENVELOPE_VERSION = 1;
@@ -233,7 +234,10 @@ function parseHeader(data: Uint8Array): Codec {
 function fromWireBody(json: Buffer): Envelope {
   let body: unknown;
   try {
-    body = JSON.parse(json.toString('utf8'));
+    const text = json.toString('utf8');
+    // Envelopes from gateways older than the edge's own fix can carry lone
+    // surrogates, which no sink or warehouse can store: mend them here too.
+    body = mayHoldLoneSurrogates(text) ? toWellFormedJson(JSON.parse(text)) : JSON.parse(text);
   } catch {
     throw new EnvelopeError('corrupt', 'envelope body is not valid JSON');
   }
