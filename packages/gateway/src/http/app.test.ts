@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { deadLetterId } from '@eventkit/shared';
 import { testApp } from './test-app.ts';
 
 const track = (i = 1, extra: Record<string, unknown> = {}) => ({
@@ -227,6 +228,53 @@ describe('validation at the edge: invalid events are reported and kept', () => {
     assert.deepEqual(letter?.payload, { type: 'track', userId: 'u' });
     assert.equal(letter?.requestId, res.headers.get('x-request-id'));
     assert.equal(letter?.stream, 'events');
+  });
+
+  test('a letter names its failure, not its delivery: a client retry gives the same id; it keeps what a replay needs', async () => {
+    const { app, sink } = testApp();
+    const body = {
+      context: { library: { name: 'analytics-node' } },
+      batch: [
+        { userId: 'u', messageId: 'retry-me' },
+        { type: 'track', userId: 'u' },
+      ],
+    };
+    for (let i = 0; i < 2; i++)
+      await app.request('/v1/track', post({ ...body, batch: undefined, ...body.batch[0] }));
+    await app.request('/v1/batch', post(body));
+    await app.request('/v1/batch', post(body));
+    const [first, second, third, fourth, fifth, sixth] = sink.deadLetters;
+    assert.equal(sink.deadLetters.length, 6);
+    assert.equal(first?.id, second?.id, 'the same refused event sent twice is one letter');
+    assert.equal(first?.id, deadLetterId('validation', 'default', 'retry-me', 'missing_event_name'));
+    assert.equal(first?.messageId, 'retry-me');
+    assert.deepEqual(
+      first?.payload,
+      {
+        context: body.context,
+        userId: 'u',
+        messageId: 'retry-me',
+        type: 'track',
+      },
+      '/v1/track implies the type: a replay re-submits it with it',
+    );
+    assert.equal(
+      third?.id,
+      deadLetterId('validation', 'default', 'retry-me', 'missing_type'),
+    );
+    assert.deepEqual(
+      (third?.payload as { context?: unknown }).context,
+      body.context,
+      "the batch's context travels with the letter",
+    );
+    // An item without a messageId gets one made for it, kept on the letter (and so on its replay).
+    assert.match(String(fourth?.messageId), /^[0-9a-f-]{36}$/);
+    assert.equal(
+      fourth?.id,
+      deadLetterId('validation', 'default', String(fourth?.messageId), 'missing_event_name'),
+    );
+    assert.equal(fifth?.id, third?.id);
+    assert.notEqual(sixth?.id, fourth?.id, 'without a client messageId two sends are two events');
   });
 
   test('when every event is invalid: 400 with the list, and the events are still kept', async () => {

@@ -4,12 +4,15 @@
 import { randomUUID } from 'node:crypto';
 import {
   type DeadLetter,
+  deadLetterId,
   EVENT_TYPES,
   type EventType,
   isJsonObject,
+  MAX_MESSAGE_ID_LENGTH,
   normalizeEvent,
   type Reason,
   type RoutedEvent,
+  reasonCodesPart,
   streamForType,
   validateEvent,
 } from '@eventkit/shared';
@@ -64,8 +67,11 @@ export function ingest(req: IngestRequest): IngestResult {
     if (!result.ok) {
       const first = result.reasons[0] as Reason;
       rejected.push({ index, code: first.code, message: describe(result.reasons) });
+      // The client's id, or one made now: a replay and a worker that refuses the
+      // event again then name the same letter (its id derives from this).
+      const messageId = messageIdOf(item) ?? randomUUID();
       deadLetters.push({
-        id: randomUUID(),
+        id: deadLetterId('validation', req.source, messageId, reasonCodesPart(result.reasons)),
         errorType: 'validation',
         reasons: result.reasons,
         failedAt: receivedAtIso,
@@ -73,8 +79,8 @@ export function ingest(req: IngestRequest): IngestResult {
         source: req.source,
         requestId: req.requestId,
         receivedAt: receivedAtIso,
-        ...messageIdOf(item),
-        payload: raw,
+        messageId,
+        payload: asValidated(item, req.impliedType),
       });
       return;
     }
@@ -120,8 +126,22 @@ function streamOfInvalid(item: unknown, req: IngestRequest): string {
     : 'events';
 }
 
-function messageIdOf(item: unknown): { messageId?: string } {
-  return isJsonObject(item) && typeof item.messageId === 'string' && item.messageId.length <= 200
-    ? { messageId: item.messageId }
-    : {};
+function messageIdOf(item: unknown): string | undefined {
+  return isJsonObject(item) &&
+    typeof item.messageId === 'string' &&
+    item.messageId !== '' &&
+    item.messageId.length <= MAX_MESSAGE_ID_LENGTH
+    ? item.messageId
+    : undefined;
+}
+
+/** The item as validation saw it, with the type its route implies: what a replay re-submits. */
+function asValidated(item: unknown, impliedType: EventType | undefined): unknown {
+  if (
+    !impliedType ||
+    !isJsonObject(item) ||
+    (item.type !== undefined && item.type !== null && item.type !== '')
+  )
+    return item;
+  return { ...item, type: impliedType };
 }

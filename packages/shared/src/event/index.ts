@@ -1,6 +1,7 @@
 // The event schema module: what an event is, how one is checked, normalised,
 // routed to a stream and laid out as a warehouse row.
 
+export { deadLetterId, reasonCodesPart } from './dead-letter-id.ts';
 export { isJsonObject, mayHoldLoneSurrogates, toWellFormedJson } from './json.ts';
 export {
   DEFAULT_MAX_BATCH_EVENTS,

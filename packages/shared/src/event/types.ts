@@ -58,7 +58,10 @@ export type ErrorType = 'validation' | 'processing';
 
 /** An event (or raw message) that could not be processed, kept with why. Never dropped. */
 export interface DeadLetter {
-  /** Unique id of this dead letter (a UUID). */
+  /**
+   * Id of this dead letter: UUID-shaped, derived from what identifies the
+   * failure (deadLetterId), so the same failure recorded twice is one letter.
+   */
   id: string;
   errorType: ErrorType;
   reasons: Reason[];
@@ -69,7 +72,10 @@ export interface DeadLetter {
   requestId?: string;
   receivedAt?: string;
   messageId?: string;
-  /** The original event as received (validation errors). */
+  /**
+   * The event as it was validated (validation errors): the client's item with
+   * its batch's context and integrations and the type its route implies.
+   */
   payload?: unknown;
   /** The raw bytes, base64, when the payload could not be decoded at all (processing errors). */
   raw?: string;

@@ -155,7 +155,10 @@ export function createWorker(deps: WorkerDeps): Worker {
           const rejected = new Set(err.rejected.map((r) => r.index));
           const letters = err.rejected.flatMap((r) => {
             const item = current[r.index];
-            return item ? [eventLetter(item.routed, 'processing', [r.reason], new Date())] : [];
+            // Accepted events always carry a messageId, which names the letter.
+            return item
+              ? [eventLetter(item.routed, 'processing', [r.reason], new Date(), item.routed.requestId)]
+              : [];
           });
           await writeLetters(letters);
           logger.warn({ sink: sink.kind, partition, stream, event_count: letters.length }, 'events_rejected');
@@ -281,7 +284,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     // `_dead_letters`): stored like the worker's own, before the ack.
     const invalid: DeadLetter[] = [...envelope.deadLetters];
     const accepted: { routed: RoutedEvent; bytes: number }[] = [];
-    for (const routed of envelope.events) {
+    for (const [index, routed] of envelope.events.entries()) {
       if (debug()) {
         logger.debug(
           { stream: routed.stream, event_type: routed.event?.type, request_id: routed.requestId },
@@ -290,7 +293,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       }
       const adapted = adaptEvent(routed, settings.maxEventBytes);
       if (!adapted.ok) {
-        invalid.push(eventLetter(routed, 'validation', adapted.reasons, now));
+        invalid.push(eventLetter(routed, 'validation', adapted.reasons, now, `${message.id}#${index}`));
         continue;
       }
       if (debug()) {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   createMetricsRegistry,
+  deadLetterId,
   decodeEnvelope,
   MemoryDeadLetterStore,
   MemoryEventSink,
@@ -136,11 +137,77 @@ describe('dlq replay', () => {
     await queue.close();
   });
 
-  test('an event that had no messageId gets the same one on every replay', async () => {
+  test('gateway letters (the client item, no receivedAt): a fixed one is stored with its receivedAt; one still invalid is re-lettered under its own id; a second replay changes nothing', async () => {
+    // Letters exactly as the gateway's ingest writes them (packages/gateway/src/ingest/ingest.ts).
+    const gatewayLetter = (messageId: string, code: string, payload: Record<string, unknown>) => ({
+      id: deadLetterId('validation', 'web', messageId, code),
+      errorType: 'validation' as const,
+      reasons: [{ code, message: 'refused by the gateway' }],
+      failedAt: '2026-11-20T10:00:00.000Z',
+      receivedAt: '2026-11-20T10:00:00.000Z',
+      stream: 'events',
+      source: 'web',
+      requestId: 'req-g',
+      messageId,
+      payload,
+    });
+    const store = new MemoryDeadLetterStore();
+    const fixed = gatewayLetter('g-1', 'event_too_large', {
+      type: 'track',
+      event: 'Big',
+      userId: 'u',
+      messageId: 'g-1',
+      properties: { blob: 'x'.repeat(2000) },
+    });
+    const stillInvalid = gatewayLetter('g-2', 'missing_event_name', {
+      type: 'track',
+      userId: 'u',
+      messageId: 'g-2',
+    });
+    await store.write([fixed, stillInvalid]);
+    const ledger = new MemoryLedger();
+    const queue = new MemoryQueue({ resolvePublishOn: 'ack' });
+    const sink = new MemoryEventSink();
+    const newLetters = new MemoryDeadLetterStore();
+    const worker = createWorker({
+      subscriber: queue.subscriber({ maxMessages: 10, maxBytes: 1 << 26 }),
+      sink,
+      deadLetters: newLetters,
+      logger: silentLogger(),
+      metrics: createMetricsRegistry({}, { processMetrics: false }),
+      settings: TEST_SETTINGS, // the worker's event limit is above the gateway's that refused g-1
+    });
+    await worker.start();
+
+    const first = await replayDeadLetters({ store, ledger, publisher: queue });
+    assert.equal(first.replayed, 2);
+    const stored = sink.events();
+    assert.deepEqual(
+      stored.map((e) => [e.event.messageId, e.event.receivedAt]),
+      [['g-1', '2026-11-20T10:00:00.000Z']],
+    );
+    assert.deepEqual(
+      newLetters.letters.map((l) => [l.id, l.reasons.map((r) => r.code)]),
+      [[stillInvalid.id, ['missing_event_name']]],
+      'the event still invalid is lettered under the id it already had: the error table dedups it',
+    );
+
+    const second = await replayDeadLetters({ store, ledger, publisher: queue });
+    assert.deepEqual([second.replayed, second.alreadyReplayed], [0, 2]);
+    assert.equal(sink.events().length, 1);
+    assert.equal(newLetters.letters.length, 1, 'a second replay adds no letter');
+    await worker.stop();
+    await queue.close();
+  });
+
+  test('an old letter whose event had no messageId gets the same one on every replay', async () => {
     const store = new MemoryDeadLetterStore();
     const [routed] = events(1);
     const { messageId: _dropped, ...withoutId } = routed!.event;
-    await store.write([sampleDeadLetter(1, { payload: withoutId, source: 'web', stream: 'events' })]);
+    // A letter from before letters carried the messageId the gateway made for it.
+    const letter = sampleDeadLetter(1, { payload: withoutId, source: 'web', stream: 'events' });
+    delete letter.messageId;
+    await store.write([letter]);
     const published: Buffer[] = [];
     const publisher = {
       publish: async (d: Buffer) => {

@@ -2,9 +2,15 @@
 // (the queue, then the worker's validation, then the sink), after a fix.
 //
 // No duplicates downstream, however often a replay runs:
-// - a replayed event keeps its messageId (an event that had none gets
-//   `dlq-{letter id}`, the same on every replay), and the sinks (Firestore
-//   document ids) and the warehouse merge deduplicate on source + messageId;
+// - a replayed event keeps its messageId (the letter's, or `dlq-{letter id}`
+//   for an old letter without one, the same on every replay), and the sinks
+//   (Firestore document ids) and the warehouse merge deduplicate on source +
+//   messageId;
+// - a gateway letter holds the client's item: its receivedAt is restored from
+//   the letter, so the worker can store it;
+// - an event that is still invalid is dead-lettered again under the same id
+//   (ids derive from source, messageId and reasons), which the stores and the
+//   warehouse deduplicate: replaying never grows the error table;
 // - letters are recorded in the replay ledger once their envelope was
 //   published, and later replays skip them (`--again` replays them anyway);
 //   a crash between the publish and the record only means a harmless re-send.
@@ -53,7 +59,12 @@ export function eventOfLetter(letter: DeadLetter): RoutedEvent | undefined {
   if (typeof letter.payload !== 'object' || letter.payload === null || Array.isArray(letter.payload))
     return undefined;
   const event = { ...(letter.payload as Record<string, unknown>) };
-  if (typeof event.messageId !== 'string' || event.messageId === '') event.messageId = `dlq-${letter.id}`;
+  if (typeof event.messageId !== 'string' || event.messageId === '')
+    event.messageId = letter.messageId ?? `dlq-${letter.id}`;
+  // A gateway letter holds the client's item, before the gateway stamped it:
+  // give it back the time it was received, which every stored event needs.
+  if (event.receivedAt === undefined || event.receivedAt === null)
+    event.receivedAt = letter.receivedAt ?? letter.failedAt;
   return {
     event: event as SegmentEvent,
     source: letter.source ?? 'default',
