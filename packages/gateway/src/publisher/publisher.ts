@@ -21,6 +21,7 @@ import {
 import type { GatewayMetrics } from '../metrics.ts';
 import type { WalRow } from '../wal/store.ts';
 import type { WriteAheadLog } from '../wal/wal.ts';
+import { abortable } from './abortable.ts';
 
 export interface PublisherOptions {
   wal: WriteAheadLog;
@@ -174,7 +175,7 @@ export class Publisher {
           const encoded = await encodeRawEnvelope(envelope.stream, items);
           // A publish can hang inside the client (its own retries, an unreachable
           // endpoint); the abort signal must still end the wait at shutdown.
-          await abortable(queue.publish(encoded.data, encoded.attributes), this.#abort.signal);
+          await abortable(() => queue.publish(encoded.data, encoded.attributes), this.#abort.signal);
           metrics?.publishDuration.observe((performance.now() - started) / 1000);
         },
         {
@@ -228,25 +229,6 @@ export function groupIntoEnvelopes(rows: readonly WalRow[], batchSize: number, m
   }
   done.push(...open.values());
   return done;
-}
-
-/** Rejects with an AbortError as soon as `signal` aborts, whatever `promise` does. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new RetryAbortedError('publisher stopped'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new RetryAbortedError('publisher stopped'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
