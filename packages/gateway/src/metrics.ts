@@ -71,6 +71,10 @@ export function createGatewayMetrics(registry: Registry, wal?: WalGauges) {
       name: 'eventkit_gateway_publish_failures_total',
       help: 'Failed publish attempts (each is retried with backoff)',
     }),
+    publishRefused: defineCounter(registry, {
+      name: 'eventkit_gateway_publish_refused_total',
+      help: 'Events the queue refused for good (too large for a message): sent to the dead-letter stream instead',
+    }),
     eventsPublished: defineCounter(registry, {
       name: 'eventkit_gateway_events_published_total',
       help: 'Events the queue durably accepted',

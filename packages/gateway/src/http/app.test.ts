@@ -258,10 +258,7 @@ describe('validation at the edge: invalid events are reported and kept', () => {
       },
       '/v1/track implies the type: a replay re-submits it with it',
     );
-    assert.equal(
-      third?.id,
-      deadLetterId('validation', 'default', 'retry-me', 'missing_type'),
-    );
+    assert.equal(third?.id, deadLetterId('validation', 'default', 'retry-me', 'missing_type'));
     assert.deepEqual(
       (third?.payload as { context?: unknown }).context,
       body.context,

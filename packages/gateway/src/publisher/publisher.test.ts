@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +14,7 @@ import {
 import { eventually } from '@eventkit/shared/contracts';
 import type { WalRowInput } from '../wal/store.ts';
 import { WriteAheadLog } from '../wal/wal.ts';
-import { groupIntoEnvelopes, Publisher } from './publisher.ts';
+import { groupIntoEnvelopes, Publisher, REFUSED_PAYLOAD_BYTES } from './publisher.ts';
 
 const tempDb = async () => path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'eventkit-pub-')), 'wal.db');
 
@@ -146,6 +147,121 @@ describe('Publisher', () => {
     const reopened = await WriteAheadLog.open(file);
     assert.equal(reopened.pendingCount, 3);
     await reopened.close();
+  });
+
+  test('an event the queue refuses for good (INVALID_ARGUMENT) is split out and dead-lettered; the rest publish; nothing spins or stays pending', async () => {
+    const wal = await WriteAheadLog.open(await tempDb());
+    await wal.append([
+      row(1),
+      {
+        ...row(2),
+        payload: JSON.stringify({ type: 'track', messageId: 'm-2', event: 'E', userId: 'u', huge: true }),
+      },
+      row(3),
+    ]);
+    const queue = new FlakyQueue(0);
+    const refusals: number[] = [];
+    const publish = queue.publish.bind(queue);
+    queue.publish = async (data, attributes) => {
+      const envelope = await decodeEnvelope(data);
+      if (envelope.events.some((e) => (e.event as { huge?: boolean }).huge)) {
+        refusals.push(envelope.events.length);
+        throw Object.assign(new Error('3 INVALID_ARGUMENT: Request payload size exceeds the limit'), {
+          code: 3,
+        });
+      }
+      return publish(data, attributes);
+    };
+    const envelopes = await collect(queue.inner);
+    const pub = new Publisher({ wal, queue, batchSize: 100, ...fast });
+    pub.start();
+    await eventually(() => wal.pendingCount === 0, 10_000, 'every row published or dead-lettered');
+    await pub.stop();
+    assert.deepEqual(
+      refusals,
+      [3, 2, 1],
+      'halved until the one refused event is alone, each refusal tried once',
+    );
+    const published = envelopes
+      .filter((e) => e.stream === 'events')
+      .flatMap((e) => e.events.map((x) => x.event.messageId));
+    assert.deepEqual(published.sort(), ['m-1', 'm-3']);
+    await eventually(() => envelopes.length === 3, 10_000, 'every envelope consumed');
+    const letters = envelopes.filter((e) => e.stream === DEAD_LETTER_STREAM).flatMap((e) => e.deadLetters);
+    assert.equal(letters.length, 1);
+    assert.equal(letters[0]?.messageId, 'm-2');
+    assert.equal(letters[0]?.reasons[0]?.code, 'publish_refused');
+    assert.match(String(letters[0]?.reasons[0]?.message), /INVALID_ARGUMENT/);
+    assert.deepEqual(
+      (letters[0]?.payload as { huge?: boolean }).huge,
+      true,
+      'the event is kept whole in its letter',
+    );
+    assert.equal(wal.pendingBytes, 0);
+    await wal.close();
+  });
+
+  test("an event too large for any envelope (limits raised past Pub/Sub's 10 MB) is dead-lettered with its first bytes", async () => {
+    const wal = await WriteAheadLog.open(await tempDb());
+    // 14 MB of base64 text: zstd cannot bring it under the 9.5 MB envelope limit.
+    const blob = randomBytes(10_500_000).toString('base64');
+    await wal.append([
+      row(1),
+      {
+        ...row(2),
+        payload: JSON.stringify({ type: 'track', messageId: 'm-2', event: 'E', userId: 'u', blob }),
+      },
+    ]);
+    const queue = new FlakyQueue(0);
+    const envelopes = await collect(queue.inner);
+    const pub = new Publisher({ wal, queue, batchSize: 100, ...fast });
+    pub.start();
+    await eventually(() => wal.pendingCount === 0, 20_000, 'every row published or dead-lettered');
+    await pub.stop();
+    const letters = () =>
+      envelopes.filter((e) => e.stream === DEAD_LETTER_STREAM).flatMap((e) => e.deadLetters);
+    await eventually(
+      () => letters().length === 1 && envelopes.length === 2,
+      10_000,
+      'both envelopes consumed',
+    );
+    assert.equal(
+      letters()[0]?.messageId,
+      `wal-row-2`,
+      'too large to parse into the letter: named by its WAL row',
+    );
+    assert.match(String(letters()[0]?.reasons[0]?.message), /over the 9500000-byte limit/);
+    assert.equal(Buffer.from(String(letters()[0]?.raw), 'base64').length, REFUSED_PAYLOAD_BYTES);
+    assert.deepEqual(
+      envelopes.filter((e) => e.stream === 'events').flatMap((e) => e.events.map((x) => x.event.messageId)),
+      ['m-1'],
+    );
+    await wal.close();
+  });
+
+  test('a failing markPublished is retried: the rows do not stay pending behind the cursor until a restart', async () => {
+    const wal = await WriteAheadLog.open(await tempDb());
+    await wal.append([row(1), row(2), row(3)]);
+    const mark = wal.markPublished.bind(wal);
+    let failures = 2;
+    wal.markPublished = async (ids) => {
+      if (failures-- > 0) throw new Error('disk I/O error');
+      return mark(ids);
+    };
+    const queue = new FlakyQueue(0);
+    const envelopes = await collect(queue.inner);
+    const pub = new Publisher({ wal, queue, batchSize: 100, ...fast });
+    pub.start();
+    await eventually(() => wal.pendingCount === 0, 10_000, 'rows marked once the WAL works again');
+    await pub.stop();
+    assert.equal(failures, -1, 'two failed marks, then one that worked');
+    assert.equal((await wal.stats()).pendingCount, 0, 'the file agrees with the gauge');
+    assert.equal(
+      envelopes.flatMap((e) => e.events).length,
+      3,
+      'published once: the mark is retried, not the publish',
+    );
+    await wal.close();
   });
 
   test('dead letters travel on their own stream', async () => {

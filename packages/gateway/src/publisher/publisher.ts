@@ -11,6 +11,10 @@
 // two republishes the envelope on the next start (at-least-once; duplicates
 // are removed downstream by (source, messageId)). Nothing is lost.
 import {
+  DEAD_LETTER_STREAM,
+  type DeadLetter,
+  deadLetterId,
+  EnvelopeError,
   encodeRawEnvelope,
   type Logger,
   type QueuePublisher,
@@ -160,19 +164,51 @@ export class Publisher {
     this.#wake = undefined;
   }
 
+  /**
+   * Publishes one envelope, retrying until the queue takes it or shutdown.
+   * A permanent refusal (the envelope is too large for a message, or the
+   * queue calls it invalid) is never retried as it is: the envelope is split
+   * in halves until one event is left, and that event goes to the dead-letter
+   * stream with the reason, so nothing spins for ever or holds a slot.
+   */
   async #publish(envelope: Envelope): Promise<void> {
-    const { queue, wal, logger, metrics } = this.#o;
-    const items: RawEnvelopeItem[] = envelope.rows.map((r) => ({
-      source: r.source,
-      requestId: r.requestId,
-      type: r.type,
-      json: r.payload,
-    }));
+    const { outcome, why } = await this.#send(envelope.stream, envelope.rows.map(rawItemOf));
+    if (outcome === 'aborted') return; // the rows stay pending in the WAL for the next start
+    if (outcome === 'refused' && envelope.rows.length > 1) {
+      const half = Math.ceil(envelope.rows.length / 2);
+      for (const rows of [envelope.rows.slice(0, half), envelope.rows.slice(half)]) {
+        await this.#publish({ stream: envelope.stream, rows, bytes: rows.reduce((n, r) => n + r.bytes, 0) });
+      }
+      return;
+    }
+    if (outcome === 'refused') {
+      const row = envelope.rows[0]!;
+      const letter = refusedLetter(row, why ?? 'refused by the queue');
+      const { outcome: sent } = await this.#send(DEAD_LETTER_STREAM, [
+        { source: row.source, requestId: row.requestId, type: 'dead_letter', json: JSON.stringify(letter) },
+      ]);
+      if (sent !== 'published') return; // aborted (a dead letter is never refused): pending for the next start
+      this.#o.metrics?.publishRefused.inc();
+      this.#o.logger.error(
+        { stream: row.stream, bytes: row.bytes, dead_letter_id: letter.id, reason: why },
+        'publish_refused_dead_lettered',
+      );
+    } else {
+      this.#o.metrics?.eventsPublished.inc(envelope.rows.length);
+    }
+    await this.#mark(envelope.rows);
+  }
+
+  async #send(
+    stream: string,
+    items: RawEnvelopeItem[],
+  ): Promise<{ outcome: 'published' | 'refused' | 'aborted'; why?: string }> {
+    const { queue, logger, metrics } = this.#o;
     try {
       await retryForever(
         async () => {
           const started = performance.now();
-          const encoded = await encodeRawEnvelope(envelope.stream, items);
+          const encoded = await encodeRawEnvelope(stream, items);
           // A publish can hang inside the client (its own retries, an unreachable
           // endpoint); the abort signal must still end the wait at shutdown.
           await abortable(() => queue.publish(encoded.data, encoded.attributes), this.#abort.signal);
@@ -182,31 +218,94 @@ export class Publisher {
           signal: this.#abort.signal,
           minDelayMs: this.#o.minBackoffMs,
           maxDelayMs: this.#o.maxBackoffMs,
+          isFatal: isPermanentRefusal,
           onRetry: (error, attempt, delayMs) => {
             this.#lastError = (error as Error).message;
             metrics?.publishFailures.inc();
             logger.warn(
-              { err: error, attempt, retry_in_ms: delayMs, stream: envelope.stream, events: items.length },
+              { err: error, attempt, retry_in_ms: delayMs, stream, events: items.length },
               'publish_failed',
             );
           },
         },
       );
     } catch (err) {
-      // Only a shutdown ends the retries: the rows stay pending in the WAL for the next start.
-      if (!(err instanceof RetryAbortedError)) logger.error({ err }, 'publish_abandoned');
-      return;
+      if (err instanceof RetryAbortedError) return { outcome: 'aborted' };
+      logger.warn({ err, stream, events: items.length }, 'publish_refused');
+      return { outcome: 'refused', why: (err as Error).message };
     }
     this.#lastError = undefined;
-    metrics?.eventsPublished.inc(items.length);
+    return { outcome: 'published' };
+  }
+
+  /**
+   * Marks rows published, retrying a failing WAL until it works or shutdown:
+   * rows the queue has must not stay pending behind the cursor (they would be
+   * published again only after a restart, and the pending gauges would stay
+   * high). The counts change by exactly what the WAL changed.
+   */
+  async #mark(rows: readonly WalRow[]): Promise<void> {
+    const ids = rows.map((r) => r.id);
     try {
-      await wal.markPublished(envelope.rows.map((r) => r.id));
-    } catch (err) {
-      // The queue has the events; they will be published again after a restart
-      // and deduplicated downstream. Loud, because the WAL is failing.
-      logger.error({ err, events: items.length }, 'wal_mark_published_failed');
+      await retryForever(() => this.#o.wal.markPublished(ids), {
+        signal: this.#abort.signal,
+        minDelayMs: this.#o.minBackoffMs,
+        maxDelayMs: this.#o.maxBackoffMs,
+        onRetry: (err, attempt) =>
+          this.#o.logger.error({ err, attempt, events: ids.length }, 'wal_mark_published_failed'),
+      });
+    } catch {
+      // Shutdown: the rows stay pending and are published again on the next
+      // start (the queue has them already; downstream deduplicates).
     }
   }
+}
+
+function rawItemOf(r: WalRow): RawEnvelopeItem {
+  return { source: r.source, requestId: r.requestId, type: r.type, json: r.payload };
+}
+
+/**
+ * Failures that the same envelope will always meet again: too large to be one
+ * message (EnvelopeError too_large), or refused as invalid by the queue
+ * (gRPC INVALID_ARGUMENT, which Pub/Sub answers for an oversized request).
+ */
+export function isPermanentRefusal(err: unknown): boolean {
+  if (err instanceof EnvelopeError) return err.code === 'too_large';
+  return (err as { code?: unknown })?.code === GRPC_INVALID_ARGUMENT;
+}
+const GRPC_INVALID_ARGUMENT = 3;
+
+/** Largest event kept whole in a refusal's dead letter; a larger one keeps its first bytes (base64, `raw`). */
+export const REFUSED_PAYLOAD_BYTES = 256 * 1024;
+
+/** The dead letter of an event the queue refuses for good. */
+export function refusedLetter(row: WalRow, why: string): DeadLetter {
+  let event: Record<string, unknown> | undefined;
+  if (row.bytes <= REFUSED_PAYLOAD_BYTES) {
+    try {
+      event = JSON.parse(row.payload) as Record<string, unknown>;
+    } catch {}
+  }
+  const messageId = event && typeof event.messageId === 'string' ? event.messageId : `wal-row-${row.id}`;
+  const reason = {
+    code: 'publish_refused',
+    message: `the queue refused this event (${row.bytes} bytes) for good: ${why.slice(0, 300)}`,
+  };
+  return {
+    id: deadLetterId('processing', row.source, messageId, reason.code),
+    errorType: 'processing',
+    reasons: [reason],
+    failedAt: new Date().toISOString(),
+    stream: row.stream,
+    source: row.source,
+    requestId: row.requestId,
+    receivedAt: new Date(row.receivedAt).toISOString(),
+    messageId,
+    ...(event
+      ? { payload: event }
+      : { raw: Buffer.from(row.payload, 'utf8').subarray(0, REFUSED_PAYLOAD_BYTES).toString('base64') }),
+  };
 }
 
 /** Groups rows (id order) into per-stream envelopes bounded by count and bytes. */
