@@ -75,6 +75,8 @@ export async function loaderFromConfig(
     dedupWindowDays: config.dedupWindowDays,
     intervalSeconds: config.warehouseLoaderInterval,
     lookbackHours: config.warehouseLookbackHours,
+    leaseSeconds: config.warehouseLoaderLease,
+    leaseTarget: `${config.gcpBigqueryDataset ?? 'events'}.${config.gcpBigqueryTable}`,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });

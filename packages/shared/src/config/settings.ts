@@ -638,6 +638,15 @@ export const SETTINGS = {
     default: (ctx) => (ctx.role === 'dev' ? 5 : 300),
     defaultText: '300 (dev: 5)',
   }),
+  warehouseLoaderLease: setting({
+    env: 'EVENTKIT_WAREHOUSE_LOADER_LEASE',
+    description:
+      'Seconds the loader lease lasts without renewal: one loader per dataset and table merges at a time. Renewed every quarter of it while a run lasts; a loader that dies holding it blocks the others at most this long.',
+    group: 'Warehouse loader',
+    roles: ['loader'],
+    parser: seconds({ min: 1, max: 3600 }),
+    default: 120,
+  }),
   dedupWindowDays: setting({
     env: 'EVENTKIT_DEDUP_WINDOW_DAYS',
     description:
