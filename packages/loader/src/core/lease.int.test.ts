@@ -29,7 +29,12 @@ function bucket(): { name: string; store: GcsObjectStore } {
 /** A clock the test moves by hand. */
 function clock(start = Date.parse('2026-11-27T10:00:00Z')) {
   let now = start;
-  return { now: () => now, advance: (ms: number) => void (now += ms) };
+  return {
+    now: () => now,
+    advance(ms: number) {
+      now += ms;
+    },
+  };
 }
 
 const KEY = leaseKey('', 'events.raw_events');
