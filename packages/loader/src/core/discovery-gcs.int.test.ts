@@ -100,3 +100,30 @@ test('a folder placeholder (`events/`) and an `events/README` hide no stream: bo
     ['android-1', 'web-1'],
   );
 });
+
+test('GCS pages answered empty with a token (GCS may return fewer results than maxResults) hide nothing', async () => {
+  // objects.list, maxResults: "fewer total results may be returned than requested".
+  gcs.createBucket('short-pages');
+  const keys = [ev('android', '10'), ev('web', '10'), ev('web', '11')];
+  for (const k of keys) gcs.putObject('short-pages', k, 'x');
+  const store = new GcsObjectStore({
+    storage: createStorageClient({ emulatorUrl: gcs.url }),
+    bucket: 'short-pages',
+  });
+  gcs.emptyPagesNext(6);
+  const warehouse: Warehouse = {
+    kind: 'test',
+    ensureTables: async () => {},
+    load: async () => {
+      throw new Error('not here');
+    },
+    close: async () => {},
+    loadedKeys: async () => new Set(),
+  };
+  const found: string[] = [];
+  for await (const f of pendingFiles('events', { store, warehouse, prefix: '', lookbackHours: 2 }))
+    found.push(f.key);
+  assert.deepEqual(found, [ev('android', '10'), ev('web', '10'), ev('web', '11')]);
+  const emptied = gcs.requestsTo('GET', '/b/short-pages/o').filter((r) => r.status === 200).length;
+  assert.ok(emptied > 6, 'the empty pages were answered and followed');
+});
