@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FileObjectStore } from '@eventkit/shared';
+import { leaseKey } from './core/lease.ts';
 import { createLoader } from './core/loader.ts';
 import { errorRow, putErrorFile, putEventFile } from './testing/fixtures.ts';
 import { withDuckDb } from './warehouse/duckdb/duckdb-file.ts';
@@ -141,6 +142,14 @@ describe('eventkit-loader CLI', () => {
         store,
         warehouse: new DuckDbWarehouse({ path, dataset: 'events', table: 'raw_events' }),
       });
+    // The killed loader still holds the lease: the next run waits for it to expire.
+    const lease = JSON.parse((await store.get(leaseKey('', 'default'))).toString()) as { expires_at: string };
+    const early = await loader().runOnce();
+    assert.deepEqual(
+      [early.ok, early.files, early.leaseHeldBy?.expiresAt.toISOString()],
+      [true, 0, lease.expires_at],
+    );
+    await new Promise((r) => setTimeout(r, Math.max(Date.parse(lease.expires_at) - Date.now() + 50, 0)));
     const first = await loader().runOnce();
     assert.deepEqual([first.ok, first.files, first.rowsInserted], [true, 2, 150]);
     await putEventFile(store, ids(100, 200), { at: '2026-11-27T11:00:00.000Z' });
