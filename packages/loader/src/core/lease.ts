@@ -219,11 +219,15 @@ export class Lease {
   async confirm(): Promise<void> {
     if (this.#generation === undefined) throw new LeaseLostError(`the lease ${this.key} is not held`);
     if (this.#now() - this.#renewedAt >= this.renewEveryMs) return this.renew();
+    await this.#renewing; // a renewal under way changes the generation: compare after it
+    const expected = this.#generation;
+    if (expected === undefined) throw new LeaseLostError(`the lease ${this.key} is not held`);
     const live = await this.#store.stat(this.key);
-    if (live?.generation !== this.#generation) {
-      this.#generation = undefined;
-      throw await this.#lostError();
-    }
+    if (live?.generation === expected) return;
+    // Our own renewal may have landed while we read: it succeeded, so the lease was ours.
+    if (this.#generation !== undefined && this.#generation !== expected) return;
+    this.#generation = undefined;
+    throw await this.#lostError();
   }
 
   /**
