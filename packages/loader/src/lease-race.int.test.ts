@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FileObjectStore } from '@eventkit/shared';
-import { type CliProcess, startCli } from '@eventkit/testing';
+import { type CliProcess, startCli, startFakeGcs } from '@eventkit/testing';
 import { leaseKey } from './core/lease.ts';
 import { putEventFile } from './testing/fixtures.ts';
 import { queryDuckDb } from './warehouse/duckdb/query.ts';
@@ -114,4 +114,45 @@ test('run --once and backfill as two processes on one data directory: one merges
   );
   assert.deepEqual(rows, [[120, 120]], 'every event once');
   assert.equal(await store.stat(leaseKey('', 'events.raw_events')), undefined, 'the lease was released');
+});
+
+test('two run --once processes over a GCS bucket (the fake server): the lease object in the bucket lets one run, the other is refused and exits 0', async (t) => {
+  // No event files: DuckDB cannot read gs:// objects from the fake server, so this run
+  // proves the lease across processes with the real storage client, not the loading.
+  const gcs = await startFakeGcs();
+  t.after(() => gcs.close());
+  gcs.createBucket('lake');
+  const dir = await mkdtemp(join(tmpdir(), 'eventkit-lease-gcs-'));
+  dirs.push(dir);
+  const path = join(dir, 'warehouse.duckdb');
+  // As above: the first holder waits on the DuckDB file (held 3 s) with the lease in hand.
+  const holder = spawn(process.execPath, [HOLD_LOCK, path, '3000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const holderExit = new Promise((r) => holder.once('exit', r));
+  await waitFor(holder, 'held');
+
+  const env = {
+    ...loaderEnv(dir),
+    EVENTKIT_EVENT_STORE: 'gcs',
+    GCP_GCS_BUCKET: 'lake',
+    EVENTKIT_WAREHOUSE: 'duckdb',
+    EVENTKIT_DUCKDB_PATH: path,
+  };
+  // The server as a flag: @google-cloud/storage reads STORAGE_EMULATOR_HOST from the
+  // environment itself and then builds paths without /storage/v1 (see client.ts).
+  const args = ['run', '--once', '--storage-emulator-host', gcs.url];
+  const first = await startCli({ pkg: 'loader', args, env });
+  const second = await startCli({ pkg: 'loader', args, env });
+  const codes = await exits([first, second], 60_000);
+  await holderExit;
+  assert.deepEqual(codes, [0, 0], `${first.output()}\n---\n${second.output()}`);
+  const skipped = [first, second].filter((p) => /"message":"load_run_skipped"/.test(p.output()));
+  assert.equal(skipped.length, 1, `${first.output()}\n---\n${second.output()}`);
+
+  const key = leaseKey('', 'events.raw_events');
+  const takes = gcs.requestsTo('POST', '/upload/').filter((r) => r.query.name === key);
+  assert.ok(
+    takes.length >= 1 && takes.every((r) => r.query.ifGenerationMatch !== undefined),
+    'every lease write is conditional',
+  );
+  assert.equal(gcs.object('lake', key), undefined, 'released by the holder');
 });
