@@ -136,10 +136,9 @@ test('two run --once processes over a GCS bucket (the fake server): the lease ob
     GCP_GCS_BUCKET: 'lake',
     EVENTKIT_WAREHOUSE: 'duckdb',
     EVENTKIT_DUCKDB_PATH: path,
+    STORAGE_EMULATOR_HOST: gcs.url,
   };
-  // The server as a flag: @google-cloud/storage reads STORAGE_EMULATOR_HOST from the
-  // environment itself and then builds paths without /storage/v1 (see client.ts).
-  const args = ['run', '--once', '--storage-emulator-host', gcs.url];
+  const args = ['run', '--once'];
   const first = await startCli({ pkg: 'loader', args, env });
   const second = await startCli({ pkg: 'loader', args, env });
   const codes = await exits([first, second], 60_000);
