@@ -1,5 +1,7 @@
 // The lease rules that need no server: lost answers, unreadable leases, own leases.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { describe, test } from 'node:test';
 import {
   MemoryObjectStore,
@@ -69,5 +71,31 @@ describe('loader lease rules', () => {
     await lease.confirm();
     await renewing;
     assert.equal(lease.held, true);
+  });
+
+  test('on one machine (the data directory), a lease left by a process of this host that is gone is free at once; on a bucket it waits for expiry', async () => {
+    const store = new MemoryObjectStore();
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    const record = (pid: number) =>
+      Buffer.from(
+        JSON.stringify({
+          owner: `${hostname()}:${pid}:x`,
+          host: hostname(),
+          pid,
+          nonce: 'n',
+          acquired_at: new Date().toISOString(),
+          renewed_at: new Date().toISOString(),
+          expires_at: new Date(Date.now() + 120_000).toISOString(),
+        }),
+      );
+    await store.put(KEY, record(dead));
+    const bucket = new Lease({ store, key: KEY, durationMs: 60_000, owner: 'b' });
+    assert.equal((await bucket.acquire()).acquired, false, 'a bucket: hostnames and PIDs prove nothing');
+    const local = new Lease({ store, key: KEY, durationMs: 60_000, owner: 'l', sameMachine: true });
+    assert.deepEqual(await local.acquire(), { acquired: true });
+
+    await store.put(KEY, record(process.pid)); // a live process (another loader in this one)
+    const other = new Lease({ store, key: KEY, durationMs: 60_000, owner: 'o', sameMachine: true });
+    assert.equal((await other.acquire()).acquired, false, 'a live holder keeps it');
   });
 });

@@ -22,7 +22,11 @@
 // A renewal or check that finds another generation means another loader took
 // the lease over: LeaseLostError, and the run stops before its next merge.
 // A loader that dies holding the lease blocks others until it expires
-// (EVENTKIT_WAREHOUSE_LOADER_LEASE seconds after its last renewal).
+// (EVENTKIT_WAREHOUSE_LOADER_LEASE seconds after its last renewal). Except on
+// one machine (`sameMachine`: the local data directory, which is never shared
+// between hosts): there a lease whose holder ran on this host and whose
+// process is gone is free at once, so a local mode restarted after a crash
+// loads straight away.
 //
 // Expiry is compared with the local clock against the time the holder wrote,
 // so the duration must stay far above clock skew between machines (NTP keeps
@@ -40,6 +44,12 @@ export interface LeaseOptions {
   durationMs: number;
   /** Who we are, in logs and in the object (default: host, PID and a random suffix). */
   owner?: string;
+  /**
+   * Every loader using this store runs on this machine (the file store): a
+   * lease held by a process of this host that no longer exists is free.
+   * Never for a bucket, where a hostname or PID says nothing about liveness.
+   */
+  sameMachine?: boolean;
   /** Test seam: the clock (ms since the epoch). */
   now?: () => number;
 }
@@ -47,6 +57,8 @@ export interface LeaseOptions {
 /** What the lease object holds (JSON). */
 export interface LeaseRecord {
   owner: string;
+  host: string;
+  pid: number;
   /** Unique per write: tells our own write from another's after a lost answer. */
   nonce: string;
   acquired_at: string;
@@ -80,6 +92,7 @@ export class Lease {
   readonly renewEveryMs: number;
   readonly #store: ObjectStore;
   readonly #now: () => number;
+  readonly #sameMachine: boolean;
   #generation: string | undefined;
   #acquiredAt = 0;
   #renewedAt = 0;
@@ -92,6 +105,7 @@ export class Lease {
     this.renewEveryMs = Math.max(Math.floor(options.durationMs / 4), 1);
     this.owner = options.owner ?? defaultOwner();
     this.#now = options.now ?? Date.now;
+    this.#sameMachine = options.sameMachine ?? false;
   }
 
   get held(): boolean {
@@ -107,6 +121,8 @@ export class Lease {
     const now = this.#now();
     return {
       owner: this.owner,
+      host: hostname(),
+      pid: process.pid,
       nonce: randomUUID(),
       acquired_at: new Date(this.#acquiredAt || now).toISOString(),
       renewed_at: new Date(now).toISOString(),
@@ -165,7 +181,7 @@ export class Lease {
     for (let attempt = 0; ; attempt++) {
       const live = await this.#read();
       const mine = live?.record?.owner === this.owner;
-      if (live && !mine && live.expiresAt > this.#now()) {
+      if (live && !mine && live.expiresAt > this.#now() && !this.#holderGone(live.record)) {
         return {
           acquired: false,
           holder: { owner: live.record?.owner ?? 'unknown', expiresAt: new Date(live.expiresAt) },
@@ -180,6 +196,19 @@ export class Lease {
         if (!(err instanceof PreconditionFailedError || err instanceof ObjectExistsError)) throw err;
         if (attempt >= 3) throw err; // lost several races in a row: say so rather than spin
       }
+    }
+  }
+
+  /** On one machine only: the holder ran on this host, and its process has exited. */
+  #holderGone(record: LeaseRecord | undefined): boolean {
+    if (!this.#sameMachine || !record || record.host !== hostname()) return false;
+    const pid = record.pid;
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'ESRCH';
     }
   }
 

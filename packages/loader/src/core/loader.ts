@@ -48,6 +48,11 @@ export interface LoaderDeps {
   leaseOwner?: string;
   /** How often a backfill waiting for the lease asks again, ms. Default 1000. */
   leaseWaitMs?: number;
+  /**
+   * The store is on this machine only (the file store): a lease left by a dead
+   * process of this host is free at once instead of after it expires (lease.ts).
+   */
+  leaseSameMachine?: boolean;
 }
 
 export const TABLES: readonly LoadTable[] = ['events', 'errors'];
@@ -133,6 +138,7 @@ export function createLoader(deps: LoaderDeps): Loader {
     key: leaseKey(prefix, deps.leaseTarget ?? 'default'),
     durationMs: (deps.leaseSeconds ?? 120) * 1000,
     ...(deps.leaseOwner ? { owner: deps.leaseOwner } : {}),
+    sameMachine: deps.leaseSameMachine ?? false,
   });
   const leaseWaitMs = deps.leaseWaitMs ?? 1000;
   const foreignSeen = new Set<string>();
