@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FileObjectStore } from '@eventkit/shared';
+import { leaseKey } from './core/lease.ts';
 import { createLoader } from './core/loader.ts';
 import { errorRow, putErrorFile, putEventFile } from './testing/fixtures.ts';
 import { withDuckDb } from './warehouse/duckdb/duckdb-file.ts';
@@ -136,10 +137,19 @@ describe('eventkit-loader CLI', () => {
 
     // The next runs (in process: the processes that matter here are the one killed above).
     const path = join(dir, 'warehouse.duckdb');
+    // The killed loader left its lease (120 s); its process is gone, and on the data
+    // directory (one machine) that frees the lease at once.
+    const lease = JSON.parse((await store.get(leaseKey('', 'default'))).toString()) as {
+      pid: number;
+      expires_at: string;
+    };
+    assert.equal(lease.pid, child.pid);
+    assert.ok(Date.parse(lease.expires_at) > Date.now() + 60_000, 'not expired');
     const loader = () =>
       createLoader({
         store,
         warehouse: new DuckDbWarehouse({ path, dataset: 'events', table: 'raw_events' }),
+        leaseSameMachine: true,
       });
     const first = await loader().runOnce();
     assert.deepEqual([first.ok, first.files, first.rowsInserted], [true, 2, 150]);

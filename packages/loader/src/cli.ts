@@ -45,7 +45,7 @@ addSettingOptions(
   program
     .command('run')
     .description(
-      'Load the pending event and dead-letter files, then every EVENTKIT_WAREHOUSE_LOADER_INTERVAL seconds until SIGTERM. With --once: load everything pending and exit (0: all loaded; 1: a load failed).',
+      'Load the pending event and dead-letter files, then every EVENTKIT_WAREHOUSE_LOADER_INTERVAL seconds until SIGTERM. With --once: load everything pending and exit (0: all loaded, or another loader holds the lease and loads them; 1: a load failed).',
     )
     .option('--once', 'load what is pending now and exit'),
   'loader',
@@ -71,7 +71,7 @@ addSettingOptions(
   program
     .command('backfill')
     .description(
-      'Reload every event and dead-letter file whose folder date is in the range, loaded before or not (e.g. after rows were deleted, or for a file that arrived later than the look-back). Idempotent: rows already in the table stay once.',
+      'Reload every event and dead-letter file whose folder date is in the range, loaded before or not (e.g. after rows were deleted, or for a file that arrived later than the look-back). Idempotent: rows already in the table stay once. Waits while another loader holds the lease.',
     )
     .requiredOption('--from <date>', 'first folder date, YYYY-MM-DD (UTC)')
     .requiredOption('--to <date>', 'last folder date, YYYY-MM-DD (UTC), inclusive'),

@@ -68,13 +68,18 @@ export async function loaderFromConfig(
   config: LoaderConfig,
   options: LoaderFromConfigOptions = {},
 ): Promise<Loader> {
+  const store = options.store ?? createObjectStore(config);
   return createLoader({
-    store: options.store ?? createObjectStore(config),
+    store,
+    // The data directory is one machine's: a lease left by a dead local process is free at once.
+    leaseSameMachine: store instanceof FileObjectStore,
     warehouse: options.warehouse ?? (await createWarehouse(config, options.logger)),
     prefix: config.storagePrefix,
     dedupWindowDays: config.dedupWindowDays,
     intervalSeconds: config.warehouseLoaderInterval,
     lookbackHours: config.warehouseLookbackHours,
+    leaseSeconds: config.warehouseLoaderLease,
+    leaseTarget: `${config.gcpBigqueryDataset ?? 'events'}.${config.gcpBigqueryTable}`,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });

@@ -2,10 +2,11 @@
 // @google-cloud/storage client against the fake GCS server.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Warehouse } from '@eventkit/shared';
+import { MemoryWarehouse, type Warehouse } from '@eventkit/shared';
 import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
 import { type FakeGcsServer, startFakeGcs } from '@eventkit/testing';
-import { pendingFiles } from './discovery.ts';
+import { listStreams, pendingFiles } from './discovery.ts';
+import { createLoader } from './loader.ts';
 
 let gcs: FakeGcsServer;
 before(async () => {
@@ -69,4 +70,60 @@ test('lists GCS lanes from the watermark with startOffset and page tokens, oldes
     lists.some((r) => r.query.pageToken),
     'followed page tokens',
   );
+});
+
+test('a folder placeholder (`events/`) and an `events/README` hide no stream: both streams are found and loaded', async () => {
+  // GCS: startOffset is inclusive ("objects listed will have names between
+  // startOffset (inclusive) and endOffset (exclusive)", JSON API objects.list,
+  // https://cloud.google.com/storage/docs/json_api/v1/objects/list). The Cloud
+  // Console's "Create folder" makes a zero-byte object named `events/`.
+  gcs.createBucket('placeholders');
+  gcs.putObject('placeholders', 'events/', '');
+  gcs.putObject('placeholders', 'events/README', 'what this folder is');
+  const rows = (stream: string) => [
+    { source: 'web', message_id: `${stream}-1`, received_at: '2026-11-27T10:00:00Z' },
+  ];
+  for (const stream of ['android', 'web']) {
+    gcs.putObject('placeholders', ev(stream, '10'), JSON.stringify(rows(stream)));
+  }
+  const store = new GcsObjectStore({
+    storage: createStorageClient({ emulatorUrl: gcs.url }),
+    bucket: 'placeholders',
+  });
+  assert.deepEqual(await listStreams(store, ''), ['android', 'web']);
+
+  const warehouse = new MemoryWarehouse(async (file) => JSON.parse((await store.get(file.key)).toString()));
+  const report = await createLoader({ store, warehouse }).runOnce();
+  assert.equal(report.ok, true, String(report.error));
+  assert.deepEqual(
+    warehouse.tables.events.map((r) => r.message_id),
+    ['android-1', 'web-1'],
+  );
+});
+
+test('GCS pages answered empty with a token (GCS may return fewer results than maxResults) hide nothing', async () => {
+  // objects.list, maxResults: "fewer total results may be returned than requested".
+  gcs.createBucket('short-pages');
+  const keys = [ev('android', '10'), ev('web', '10'), ev('web', '11')];
+  for (const k of keys) gcs.putObject('short-pages', k, 'x');
+  const store = new GcsObjectStore({
+    storage: createStorageClient({ emulatorUrl: gcs.url }),
+    bucket: 'short-pages',
+  });
+  gcs.emptyPagesNext(6);
+  const warehouse: Warehouse = {
+    kind: 'test',
+    ensureTables: async () => {},
+    load: async () => {
+      throw new Error('not here');
+    },
+    close: async () => {},
+    loadedKeys: async () => new Set(),
+  };
+  const found: string[] = [];
+  for await (const f of pendingFiles('events', { store, warehouse, prefix: '', lookbackHours: 2 }))
+    found.push(f.key);
+  assert.deepEqual(found, [ev('android', '10'), ev('web', '10'), ev('web', '11')]);
+  const emptied = gcs.requestsTo('GET', '/b/short-pages/o').filter((r) => r.status === 200).length;
+  assert.ok(emptied > 6, 'the empty pages were answered and followed');
 });

@@ -77,6 +77,39 @@ describe('discovery', () => {
     assert.ok(store.lists.every((l) => l.options.pageSize === 1));
   });
 
+  test('a bucket whose pages can be empty yet carry a token (as GCS may answer) hides nothing from the skip-scan or the lanes', async () => {
+    // Every real page is preceded by an empty one with a token, the worst case the port allows.
+    class EmptyPagesStore extends SpyStore {
+      override async list(prefix: string, options: ListOptions = {}) {
+        if (options.pageToken?.startsWith('empty:')) {
+          const rest = options.pageToken.slice('empty:'.length);
+          const { pageToken: _, ...query } = options;
+          return super.list(prefix, rest ? { ...query, pageToken: rest } : query);
+        }
+        return { objects: [], nextPageToken: `empty:${options.pageToken ?? ''}` };
+      }
+    }
+    const store = new EmptyPagesStore();
+    await put(store, ev('android', '2026-11-27T10'), ev('web', '2026-11-27T10'), ev('web', '2026-11-27T11'));
+    assert.deepEqual(await listStreams(store, ''), ['android', 'web']);
+    assert.deepEqual(await keysOf(pendingFiles('events', options(store, ledger(), { pageSize: 1 }))), [
+      ev('android', '2026-11-27T10'),
+      ev('web', '2026-11-27T10'),
+      ev('web', '2026-11-27T11'),
+    ]);
+  });
+
+  test('a foreign folder is stepped over whole, not key by key, and folder placeholders are not reported', async () => {
+    const store = new SpyStore();
+    await put(store, 'events/', ev('a', '2026-11-27T10'), ev('z', '2026-11-27T10'));
+    for (let i = 0; i < 50; i++) await put(store, `events/tmp/part-${String(i).padStart(3, '0')}`);
+    const foreign: string[] = [];
+    assert.deepEqual(await listStreams(store, '', (k) => foreign.push(k)), ['a', 'z']);
+    assert.deepEqual(foreign, ['events/tmp/part-000']);
+    // events/, stream a, events/tmp/…, stream z, the end.
+    assert.equal(store.lists.length, 5);
+  });
+
   test('lists oldest first across streams, following page tokens, and drops what the ledger has', async () => {
     const store = new SpyStore();
     await put(

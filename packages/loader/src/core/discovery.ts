@@ -5,6 +5,12 @@
 // per event stream (`…/events/stream=x/`) and one for the dead letters
 // (`…/errors/`). The streams are found by a skip-scan (one one-key listing per
 // stream, see `afterStream`), since the ObjectStore port has no delimiter.
+// A listing page may be empty and still carry a token (GCS: startOffset is
+// inclusive, so a page holding only the startAfter key comes back empty), so
+// the skip-scan, like every listing, follows tokens and ends only on a page
+// without one. A key that is no stream (the Console's zero-byte `events/`
+// folder object, an `events/README`, an `events/tmp/` folder) is stepped over
+// whole: the scan jumps past its top-level folder, never key by key.
 //
 // The watermark rule. A lane's watermark W is the folder of the greatest key the
 // ledger holds for it (Warehouse.lastLoadedKeys). A run lists the lane from the
@@ -62,25 +68,53 @@ export interface Lane {
 /** Upper bound on streams and on skipped foreign keys in one skip-scan: a safety net, not a limit in practice. */
 const MAX_SKIP_SCAN_STEPS = 100_000;
 
+/** A folder placeholder: the zero-byte object the Cloud Console (or gsutil) creates for `a/b/`. */
+export const isFolderPlaceholder = (key: string): boolean => key.endsWith('/');
+
+/**
+ * A `startAfter` past a key under `root` that is not a stream: past its whole
+ * top-level folder when it has one (`events/tmp/x` → `events/tmp0`, since '/'
+ * sorts just before '0', the same step as `afterStream`), else past the key
+ * itself (`events/README`, the placeholder `events/`).
+ */
+function afterForeign(root: string, key: string): string {
+  const rest = key.slice(root.length);
+  const slash = rest.indexOf('/');
+  return slash > 0 ? `${root}${rest.slice(0, slash)}0` : key;
+}
+
 /** The streams under `{prefix}events/`, in key order. */
 export async function listStreams(store: ObjectStore, prefix: string, onForeignKey?: (key: string) => void) {
   const root = eventsRoot(prefix);
   const streams: string[] = [];
   let startAfter: string | undefined;
+  let pageToken: string | undefined;
   for (let step = 0; step < MAX_SKIP_SCAN_STEPS; step++) {
-    const page = await store.list(root, { pageSize: 1, ...(startAfter ? { startAfter } : {}) });
+    const page = await store.list(root, {
+      pageSize: 1,
+      ...(startAfter ? { startAfter } : {}),
+      ...(pageToken ? { pageToken } : {}),
+    });
     const first = page.objects[0];
-    if (!first) return streams;
+    if (!first) {
+      // Empty is not the end while there is a token (ports/object-store.ts, ListPage).
+      if (!page.nextPageToken) return streams;
+      pageToken = page.nextPageToken;
+      continue;
+    }
+    pageToken = undefined; // a new query from the next position
     const stream = streamOfKey(prefix, first.key);
     if (stream === undefined) {
-      onForeignKey?.(first.key);
-      startAfter = first.key;
+      if (!isFolderPlaceholder(first.key)) onForeignKey?.(first.key);
+      startAfter = afterForeign(root, first.key);
     } else {
       streams.push(stream);
       startAfter = afterStream(prefix, stream);
     }
   }
-  throw new Error(`more than ${MAX_SKIP_SCAN_STEPS} streams or foreign keys under ${root}`);
+  throw new Error(
+    `more than ${MAX_SKIP_SCAN_STEPS} listing steps over streams and foreign keys under ${root}`,
+  );
 }
 
 export async function lanesFor(table: LoadTable, opts: DiscoveryOptions): Promise<Lane[]> {
@@ -125,7 +159,7 @@ export async function* listLane(
     for (const object of page.objects) {
       const parsed = parseKey(opts.prefix, object.key);
       if (!parsed || parsed.table !== lane.table || parsed.laneRoot !== lane.root) {
-        opts.onForeignKey?.(object.key);
+        if (!isFolderPlaceholder(object.key)) opts.onForeignKey?.(object.key);
         continue;
       }
       yield toDiscovered(object, parsed);

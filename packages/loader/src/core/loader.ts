@@ -8,11 +8,18 @@
 // module's part is to only ever hand the warehouse whole groups, oldest first,
 // and to stop between jobs: stop() lets the running job finish and starts no
 // other, so a stopped loader never leaves a file half recorded.
+//
+// One loader per target at a time: a run (and a backfill) holds the loader
+// lease (lease.ts) from its first listing to its last merge, and confirms it
+// before every merge. A run that finds the lease held by another loader does
+// nothing and says so (`load_run_skipped`, RunReport.leaseHeldBy); a backfill
+// waits for it.
 import type { LoadFile, LoadTable, Logger, Registry, Warehouse } from '@eventkit/shared';
 import { type ObjectStore, silentLogger } from '@eventkit/shared';
 import { type DiscoveredFile, type DiscoveryOptions, filesInDays, pendingFiles } from './discovery.ts';
 import { DEFAULT_GROUP_LIMITS, type GroupLimits, groupFiles, jobIdFor } from './grouping.ts';
 import { normalizePrefix, parseDay } from './layout.ts';
+import { Lease, type LeaseHolder, LeaseLostError, leaseKey } from './lease.ts';
 import { type LoaderMetrics, loaderMetrics } from './metrics.ts';
 
 export interface LoaderDeps {
@@ -33,6 +40,19 @@ export interface LoaderDeps {
   logger?: Logger;
   /** Where the loader's metrics go (a private registry when absent). */
   metrics?: Registry;
+  /** EVENTKIT_WAREHOUSE_LOADER_LEASE: seconds a loader lease lasts without renewal (lease.ts). Default 120. */
+  leaseSeconds?: number;
+  /** What the lease guards, part of its key: the target `{dataset}.{table}`. Default `default`. */
+  leaseTarget?: string;
+  /** This loader's name in the lease (default: host, PID and a random suffix). */
+  leaseOwner?: string;
+  /** How often a backfill waiting for the lease asks again, ms. Default 1000. */
+  leaseWaitMs?: number;
+  /**
+   * The store is on this machine only (the file store): a lease left by a dead
+   * process of this host is free at once instead of after it expires (lease.ts).
+   */
+  leaseSameMachine?: boolean;
 }
 
 export const TABLES: readonly LoadTable[] = ['events', 'errors'];
@@ -51,6 +71,8 @@ export interface RunReport {
   durationMs: number;
   /** The failure that ended the run, when !ok. */
   error?: Error;
+  /** Another loader held the lease, so this run loaded nothing (not a failure: that loader loads the files). */
+  leaseHeldBy?: LeaseHolder;
 }
 
 export interface PendingSummary {
@@ -111,6 +133,14 @@ export function createLoader(deps: LoaderDeps): Loader {
   const intervalMs = (deps.intervalSeconds ?? 300) * 1000;
   const limits: GroupLimits = { ...DEFAULT_GROUP_LIMITS, ...deps.limits };
   const metrics: LoaderMetrics = loaderMetrics(deps.metrics);
+  const lease = new Lease({
+    store: deps.store,
+    key: leaseKey(prefix, deps.leaseTarget ?? 'default'),
+    durationMs: (deps.leaseSeconds ?? 120) * 1000,
+    ...(deps.leaseOwner ? { owner: deps.leaseOwner } : {}),
+    sameMachine: deps.leaseSameMachine ?? false,
+  });
+  const leaseWaitMs = deps.leaseWaitMs ?? 1000;
   const foreignSeen = new Set<string>();
   const discovery: DiscoveryOptions = {
     store: deps.store,
@@ -177,6 +207,8 @@ export function createLoader(deps: LoaderDeps): Loader {
         loadFiles.map((f) => f.key),
         salt,
       );
+      // Still the only loader? (A takeover throws LeaseLostError: no merge.)
+      await lease.confirm();
       const started = performance.now();
       const result = await warehouse.load({ id, table, files: loadFiles, dedupWindowDays });
       const seconds = (performance.now() - started) / 1000;
@@ -215,6 +247,15 @@ export function createLoader(deps: LoaderDeps): Loader {
     };
     if (!report.ok) {
       log.error({ ...fields, error: describeError(report.error) }, `${what}_failed`);
+    } else if (report.leaseHeldBy) {
+      log.warn(
+        {
+          reason: 'another loader holds the lease',
+          lease_owner: report.leaseHeldBy.owner,
+          lease_expires_at: report.leaseHeldBy.expiresAt.toISOString(),
+        },
+        `${what}_skipped`,
+      );
     } else if (report.jobs > 0 || report.stopped) {
       log.info(fields, `${what}_finished`);
     } else {
@@ -223,21 +264,73 @@ export function createLoader(deps: LoaderDeps): Loader {
     return report;
   }
 
+  /**
+   * Runs `fn` holding the lease, renewing it meanwhile, and releases it. When
+   * another loader holds it: `wait` asks again every leaseWaitMs until it is
+   * free (or stop()), else the report says who holds it and `fn` does not run.
+   */
+  async function holdingLease(
+    report: RunReport,
+    stopped: () => boolean,
+    wait: boolean,
+    fn: () => Promise<void>,
+  ): Promise<void> {
+    let waited = false;
+    for (;;) {
+      const got = await lease.acquire();
+      if (got.acquired) break;
+      if (!wait) {
+        report.leaseHeldBy = got.holder;
+        return;
+      }
+      if (!waited) {
+        log.info(
+          { lease_owner: got.holder.owner, lease_expires_at: got.holder.expiresAt.toISOString() },
+          'loader_lease_wait',
+        );
+        waited = true;
+      }
+      if (stopped()) {
+        report.stopped = true;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, leaseWaitMs));
+    }
+    if (waited) log.info({ lease_owner: lease.owner }, 'loader_lease_acquired');
+    const stopRenewing = lease.keepAlive((err) => {
+      if (err instanceof LeaseLostError) log.error({ error: describeError(err) }, 'loader_lease_lost');
+      else log.warn({ error: describeError(err) }, 'loader_lease_renew_failed');
+    });
+    try {
+      await fn();
+    } finally {
+      stopRenewing();
+      try {
+        await lease.release();
+      } catch (err) {
+        // It expires by itself; the next loader waits at most that long.
+        log.warn({ error: describeError(err) }, 'loader_lease_release_failed');
+      }
+    }
+  }
+
   async function runOnceNow(): Promise<RunReport> {
     const started = performance.now();
     const report = newReport();
     const epoch = stops;
     const stopped = () => stops !== epoch;
     try {
-      await ensureTables();
-      for (const table of TABLES) {
-        if (stopped()) {
-          report.stopped = true;
-          break;
+      await holdingLease(report, stopped, false, async () => {
+        await ensureTables();
+        for (const table of TABLES) {
+          if (stopped()) {
+            report.stopped = true;
+            break;
+          }
+          await loadGroups(table, pendingFiles(table, discovery), report, '', stopped);
+          if (report.stopped) break;
         }
-        await loadGroups(table, pendingFiles(table, discovery), report, '', stopped);
-        if (report.stopped) break;
-      }
+      });
     } catch (err) {
       report.ok = false;
       report.error = err as Error;
@@ -282,30 +375,33 @@ export function createLoader(deps: LoaderDeps): Loader {
     const salt = `backfill ${range.from}..${range.to} ${new Date().toISOString()}`;
     const progress: BackfillProgress = { totalFiles: 0, totalBytes: 0, doneFiles: 0, rowsInserted: 0 };
     try {
-      await ensureTables();
-      // First pass counts (keys are not kept, so memory stays bounded), second loads.
-      for (const table of TABLES) {
-        for await (const f of filesInDays(table, from, to, discovery)) {
-          progress.totalFiles += 1;
-          progress.totalBytes += f.size;
+      // A backfill is asked for by hand: it waits for a running loader to finish.
+      await holdingLease(report, stopped, true, async () => {
+        await ensureTables();
+        // First pass counts (keys are not kept, so memory stays bounded), second loads.
+        for (const table of TABLES) {
+          for await (const f of filesInDays(table, from, to, discovery)) {
+            progress.totalFiles += 1;
+            progress.totalBytes += f.size;
+          }
         }
-      }
-      onProgress?.({ ...progress });
-      for (const table of TABLES) {
-        await loadGroups(
-          table,
-          filesInDays(table, from, to, discovery),
-          report,
-          salt,
-          stopped,
-          (files, rows) => {
-            progress.doneFiles += files;
-            progress.rowsInserted += rows;
-            onProgress?.({ ...progress });
-          },
-        );
-        if (report.stopped) break;
-      }
+        onProgress?.({ ...progress });
+        for (const table of TABLES) {
+          await loadGroups(
+            table,
+            filesInDays(table, from, to, discovery),
+            report,
+            salt,
+            stopped,
+            (files, rows) => {
+              progress.doneFiles += files;
+              progress.rowsInserted += rows;
+              onProgress?.({ ...progress });
+            },
+          );
+          if (report.stopped) break;
+        }
+      });
     } catch (err) {
       report.ok = false;
       report.error = err as Error;

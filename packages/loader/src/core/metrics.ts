@@ -51,7 +51,7 @@ export function loaderMetrics(registry: Registry = createMetricsRegistry({}, { p
   const runs = existing('eventkit_loader_runs_total', () =>
     defineCounter(registry, {
       name: 'eventkit_loader_runs_total',
-      help: 'Loader runs by result (ok, failed, stopped).',
+      help: 'Loader runs by result (ok, failed, stopped, skipped: another loader held the lease).',
       labelNames: ['result'],
     }),
   );
@@ -70,7 +70,13 @@ export function loaderMetrics(registry: Registry = createMetricsRegistry({}, { p
       duplicates.inc({ table }, result.rowsRead - result.rowsInserted);
     },
     runFinished(report) {
-      const result = !report.ok ? 'failed' : report.stopped ? 'stopped' : 'ok';
+      const result = !report.ok
+        ? 'failed'
+        : report.leaseHeldBy
+          ? 'skipped'
+          : report.stopped
+            ? 'stopped'
+            : 'ok';
       runs.inc({ result });
       if (result === 'ok') lastSuccess.set(Date.now() / 1000);
     },

@@ -1,7 +1,8 @@
 // Test fixture, run as a child process by cli.int.test.ts: a loader over
 // EVENTKIT_DATA_DIR-style files that stops dead between loading a job's rows
 // and recording its files (inside the load transaction), says so on stdout,
-// and waits to be killed.
+// and waits to be killed. It holds the loader lease then, as a loader on the
+// data directory (same machine) does.
 //   node crash-child.ts <data dir>
 import { join } from 'node:path';
 import { FileObjectStore } from '@eventkit/shared';
@@ -21,4 +22,4 @@ const warehouse = new DuckDbWarehouse({
     },
   },
 });
-await createLoader({ store: new FileObjectStore(dir), warehouse }).runOnce();
+await createLoader({ store: new FileObjectStore(dir), warehouse, leaseSameMachine: true }).runOnce();

@@ -638,6 +638,16 @@ export const SETTINGS = {
     default: (ctx) => (ctx.role === 'dev' ? 5 : 300),
     defaultText: '300 (dev: 5)',
   }),
+  warehouseLoaderLease: setting({
+    env: 'EVENTKIT_WAREHOUSE_LOADER_LEASE',
+    description:
+      'Seconds the loader lease lasts without renewal: one loader per dataset and table merges at a time. Renewed every quarter of it while a run lasts; a loader killed while holding it blocks the others at most this long. The local mode uses 15 s, so a restart after a crash loads again soon.',
+    group: 'Warehouse loader',
+    roles: ['loader'],
+    parser: seconds({ min: 4, max: 3600 }),
+    default: (ctx) => (ctx.role === 'dev' ? 15 : 120),
+    defaultText: '120 (dev: 15)',
+  }),
   dedupWindowDays: setting({
     env: 'EVENTKIT_DEDUP_WINDOW_DAYS',
     description:

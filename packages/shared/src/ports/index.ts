@@ -1,6 +1,7 @@
 export type { DeadLetterFilter, DeadLetterSink, DeadLetterStore } from './dead-letter.ts';
 export type { EventBatch, EventSink, WriteReceipt } from './event-sink.ts';
 export {
+  type DeleteOptions,
   type ListOptions,
   type ListPage,
   listAll,
@@ -8,6 +9,7 @@ export {
   type ObjectInfo,
   ObjectNotFoundError,
   type ObjectStore,
+  PreconditionFailedError,
   type PutOptions,
   storageKeyPrefix,
 } from './object-store.ts';

@@ -8,11 +8,24 @@ export interface ObjectInfo {
   updated: Date;
   /** A URI the warehouse can read: gs://bucket/key or an absolute file path. */
   uri: string;
+  /**
+   * Which version of the object this is: changes on every write of the key
+   * (GCS: the object generation). Opaque; compare for equality only, and pass
+   * it back as `ifGenerationMatch` to write or delete only that version.
+   */
+  generation: string;
 }
 
+/**
+ * One page of a listing. A page may hold fewer objects than `pageSize`, even
+ * none at all, and still carry a `nextPageToken` (GCS documents that a page can
+ * be short; a page of only keys filtered out by `startAfter` comes back empty).
+ * Only a page without a token ends the listing: every caller follows tokens,
+ * never stops at an empty page (`listAll` does this).
+ */
 export interface ListPage {
   objects: ObjectInfo[];
-  /** Present when there are more objects; pass it back to get the next page. */
+  /** Present when there may be more objects; pass it back, with the same query, for the next page. */
   nextPageToken?: string;
 }
 
@@ -29,7 +42,18 @@ export interface PutOptions {
    * upload can never overwrite or duplicate a file (GCS ifGenerationMatch=0).
    */
   ifNotExists?: boolean;
+  /**
+   * Compare-and-swap: write only when the live object is exactly this version
+   * (an `ObjectInfo.generation`), else fail with PreconditionFailedError, also
+   * when the object is absent. GCS ifGenerationMatch=<generation>.
+   */
+  ifGenerationMatch?: string;
   contentType?: string;
+}
+
+export interface DeleteOptions {
+  /** Delete only this version (an `ObjectInfo.generation`), else PreconditionFailedError; absent objects are still no error. */
+  ifGenerationMatch?: string;
 }
 
 export class ObjectExistsError extends Error {
@@ -37,6 +61,16 @@ export class ObjectExistsError extends Error {
   constructor(key: string) {
     super(`object "${key}" already exists`);
     this.name = 'ObjectExistsError';
+    this.key = key;
+  }
+}
+
+/** A conditional write or delete found another version of the object than the one it named (GCS 412). */
+export class PreconditionFailedError extends Error {
+  readonly key: string;
+  constructor(key: string, expected: string) {
+    super(`object "${key}" is not at generation ${expected} any more (another writer changed or removed it)`);
+    this.name = 'PreconditionFailedError';
     this.key = key;
   }
 }
@@ -51,15 +85,23 @@ export class ObjectNotFoundError extends Error {
 }
 
 export interface ObjectStore {
-  /** Durably stores the object (resolves after it would survive a crash). */
+  /**
+   * Durably stores the object (resolves after it would survive a crash).
+   * Conditional puts (`ifNotExists`, `ifGenerationMatch`) and conditional
+   * deletes are atomic with respect to each other, across processes: of two
+   * writers that name the same version, exactly one succeeds.
+   */
   put(key: string, data: Uint8Array, options?: PutOptions): Promise<ObjectInfo>;
   /** The object's bytes; ObjectNotFoundError when absent. */
   get(key: string): Promise<Buffer>;
   stat(key: string): Promise<ObjectInfo | undefined>;
-  /** Objects whose key starts with `prefix`, in lexicographic key order, one page at a time. */
+  /**
+   * Objects whose key starts with `prefix`, in lexicographic key order, one
+   * page at a time. Pages can be short or empty while a token remains: see ListPage.
+   */
   list(prefix: string, options?: ListOptions): Promise<ListPage>;
   /** Removes the object; absent objects are not an error. */
-  delete(key: string): Promise<void>;
+  delete(key: string, options?: DeleteOptions): Promise<void>;
 }
 
 /** Every object under `prefix`, following page tokens. */

@@ -2,7 +2,9 @@
 // the API eventkit uses, well enough that the real @google-cloud/storage client
 // works against it end to end: buckets, simple/multipart/resumable uploads with
 // generation preconditions, downloads (checksummed, with ranges), metadata,
-// delete, and listing with prefix/delimiter/offsets/pages. State is in memory.
+// delete, and listing with prefix/delimiter/offsets/pages (and, on demand, the
+// empty pages with a token that GCS may answer). State is in memory. The rules
+// it models are tested in fake-gcs.int.test.ts beside their documentation pages.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Faults, type RequestInfo } from '../http/faults.ts';
@@ -22,6 +24,7 @@ import {
 import {
   checkPreconditions,
   GcsStore,
+  type ListQuery,
   type NewObject,
   type Preconditions,
   type StoredBucket,
@@ -70,7 +73,13 @@ export interface FakeGcsServer {
   /** The live objects of a bucket in name order (empty when the bucket does not exist). */
   objects(bucket: string): FakeGcsObject[];
   object(bucket: string, name: string): FakeGcsObject | undefined;
-  /** Forgets all buckets, objects, upload sessions, requests and faults. */
+  /**
+   * The next `n` listings that have results answer an empty page with a
+   * nextPageToken instead (resuming where they stood): GCS may return fewer
+   * results than maxResults, even none, so clients must follow tokens.
+   */
+  emptyPagesNext(n: number): void;
+  /** Forgets all buckets, objects, upload sessions, requests, faults and empty pages. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -99,6 +108,7 @@ export async function startFakeGcs(options: { projectId?: string } = {}): Promis
   const faults = new Faults();
   const requests: RecordedRequest[] = [];
   let listening: ListeningServer | undefined;
+  let emptyPages = 0;
   const baseUrl = () => listening?.url ?? '';
 
   const objectResource = (o: StoredObject) => {
@@ -298,14 +308,16 @@ export async function startFakeGcs(options: { projectId?: string } = {}): Promis
   };
 
   const list = (res: ServerResponse, bucket: string, query: Record<string, string>) => {
-    const result = store.list(bucket, {
+    const q: ListQuery = {
       ...(query.prefix !== undefined ? { prefix: query.prefix } : {}),
       ...(query.delimiter ? { delimiter: query.delimiter } : {}),
       ...(query.startOffset ? { startOffset: query.startOffset } : {}),
       ...(query.endOffset ? { endOffset: query.endOffset } : {}),
       ...(query.maxResults ? { maxResults: Number(query.maxResults) } : {}),
       ...(query.pageToken ? { pageToken: query.pageToken } : {}),
-    });
+    };
+    const result = store.list(bucket, { ...q, emptyPage: emptyPages > 0 });
+    if (result.emptied) emptyPages -= 1;
     sendJson(res, 200, {
       kind: 'storage#objects',
       ...(result.items.length > 0 ? { items: result.items.map(objectResource) } : {}),
@@ -479,7 +491,11 @@ export async function startFakeGcs(options: { projectId?: string } = {}): Promis
       const o = store.buckets.get(bucket)?.objects.get(name);
       return o ? view(o) : undefined;
     },
+    emptyPagesNext(n) {
+      emptyPages = n;
+    },
     reset() {
+      emptyPages = 0;
       store = new GcsStore();
       sessions = new Map();
       requests.length = 0;

@@ -197,3 +197,147 @@ describe('fake GCS with the real @google-cloud/storage client', () => {
     assert.ok(performance.now() - started >= 55);
   });
 });
+
+// Rules of GCS that eventkit relies on, each with the documentation page that states it.
+describe('fake GCS: the rules it models, with the real client', () => {
+  let server: FakeGcsServer;
+  let storage: Storage;
+  before(async () => {
+    server = await startFakeGcs();
+  });
+  after(() => server.close());
+  beforeEach(() => {
+    server.reset();
+    server.createBucket(BUCKET);
+    storage = new Storage(server.clientOptions({ fastRetries: true }));
+  });
+  const names = (files: { name: string }[]) => files.map((f) => f.name);
+
+  // JSON API objects.list, https://cloud.google.com/storage/docs/json_api/v1/objects/list:
+  // "the objects listed will have names between startOffset (inclusive) and endOffset (exclusive)".
+  test('objects.list: startOffset is inclusive, endOffset exclusive', async () => {
+    for (const k of ['a/1', 'a/2', 'a/3', 'a/4']) server.putObject(BUCKET, k, k);
+    const [files] = await storage
+      .bucket(BUCKET)
+      .getFiles({ prefix: 'a/', startOffset: 'a/2', endOffset: 'a/4' });
+    assert.deepEqual(names(files), ['a/2', 'a/3']);
+    const [none] = await storage.bucket(BUCKET).getFiles({ startOffset: 'a/3', endOffset: 'a/3' });
+    assert.deepEqual(names(none), []);
+  });
+
+  // objects.list, maxResults: "fewer total results may be returned than requested";
+  // pageToken: "A previously-returned page token representing part of the larger set of results to view."
+  test('objects.list: a page may hold fewer results than maxResults, even none, with a nextPageToken; the client follows it', async () => {
+    for (const k of ['a/1', 'a/2', 'a/3']) server.putObject(BUCKET, k, k);
+    server.emptyPagesNext(1);
+    const [first, next] = await storage
+      .bucket(BUCKET)
+      .getFiles({ prefix: 'a/', maxResults: 2, autoPaginate: false });
+    assert.deepEqual(names(first), [], 'an empty page…');
+    assert.ok((next as { pageToken?: string } | null)?.pageToken, '…that still carries a token');
+    // (No maxResults here: the client takes it as a cap on the total and then fetches one page only.)
+    server.emptyPagesNext(2);
+    const [all] = await storage.bucket(BUCKET).getFiles({ prefix: 'a/' });
+    assert.deepEqual(names(all), ['a/1', 'a/2', 'a/3'], 'autoPaginate follows tokens across empty pages');
+    const pages = server.requestsTo('GET', `/b/${BUCKET}/o`).slice(1);
+    assert.equal(pages.length, 3, 'two empty pages, then the results');
+  });
+
+  // objects.list, prefix and delimiter: "items will contain only objects whose names, aside from the
+  // prefix, do not contain delimiter… truncated after the delimiter, returned in prefixes".
+  // Folders, https://cloud.google.com/storage/docs/folders: "If you create an empty folder using the
+  // Cloud Console, Cloud Storage creates a zero-byte object as a placeholder" named `folder/`.
+  test('folder placeholders are zero-byte objects named with a trailing slash: items under their own prefix, rolled up into prefixes below it', async () => {
+    await storage
+      .bucket(BUCKET)
+      .file('events/')
+      .save('', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } });
+    server.putObject(BUCKET, 'events/tmp/', '');
+    server.putObject(BUCKET, 'events/stream=web/x.parquet', 'x');
+    assert.equal(server.object(BUCKET, 'events/')?.size, 0);
+    const [flat] = await storage.bucket(BUCKET).getFiles({ prefix: 'events/' });
+    assert.deepEqual(names(flat), ['events/', 'events/stream=web/x.parquet', 'events/tmp/']);
+    assert.equal(Number(flat[0]!.metadata.size), 0);
+    const [items, , response] = await storage
+      .bucket(BUCKET)
+      .getFiles({ prefix: 'events/', delimiter: '/', autoPaginate: false });
+    assert.deepEqual(names(items), ['events/'], 'the placeholder of the listed folder is an item');
+    assert.deepEqual((response as { prefixes?: string[] }).prefixes, ['events/stream=web/', 'events/tmp/']);
+  });
+
+  // Request preconditions, https://cloud.google.com/storage/docs/request-preconditions: a Match
+  // precondition that does not hold fails with 412 Precondition Failed; ifGenerationNotMatch and
+  // ifMetagenerationNotMatch that name the live value fail with 304 Not Modified.
+  test('preconditions on upload, delete and metadata patch: 412 for Match mismatches, 304 for a NotMatch that matches', async () => {
+    const file = storage.bucket(BUCKET).file('p.txt');
+    await file.save('v1', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } });
+    const v1 = server.object(BUCKET, 'p.txt')!;
+    const code = async (p: Promise<unknown>) =>
+      p.then(
+        () => 200,
+        (err: { code?: unknown }) => err.code,
+      );
+    const wrong = Number(v1.generation) + 1;
+    // upload
+    assert.equal(
+      await code(file.save('x', { resumable: false, preconditionOpts: { ifGenerationMatch: wrong } })),
+      412,
+    );
+    assert.equal(
+      await code(file.save('x', { resumable: false, preconditionOpts: { ifMetagenerationMatch: 9 } })),
+      412,
+    );
+    assert.equal(
+      await code(
+        file.save('x', {
+          resumable: false,
+          preconditionOpts: { ifGenerationNotMatch: Number(v1.generation) },
+        }),
+      ),
+      304,
+    );
+    assert.equal(server.object(BUCKET, 'p.txt')?.data.toString(), 'v1', 'no failed upload wrote anything');
+    // metadata patch
+    assert.equal(await code(file.setMetadata({ metadata: { a: '1' } }, { ifMetagenerationMatch: 9 })), 412);
+    assert.equal(await code(file.setMetadata({ metadata: { a: '1' } }, { ifGenerationMatch: wrong })), 412);
+    assert.equal(await code(file.setMetadata({ metadata: { a: '1' } }, { ifMetagenerationMatch: 1 })), 200);
+    assert.equal(server.object(BUCKET, 'p.txt')?.metageneration, 2);
+    // delete
+    assert.equal(await code(file.delete({ ifGenerationMatch: wrong })), 412);
+    assert.equal(await code(file.delete({ ifMetagenerationMatch: 1 })), 412);
+    assert.equal(await code(file.delete({ ifGenerationNotMatch: Number(v1.generation) })), 304);
+    assert.ok(server.object(BUCKET, 'p.txt'), 'still there');
+    assert.equal(await code(file.delete({ ifGenerationMatch: Number(v1.generation) })), 200);
+    assert.equal(server.object(BUCKET, 'p.txt'), undefined);
+  });
+
+  // Retry strategy, https://cloud.google.com/storage/docs/retry-strategy: uploads, deletes and
+  // metadata updates are only "conditionally idempotent"; the Node.js client's default
+  // (IdempotencyStrategy.RetryConditional) retries them only when they carry a precondition such
+  // as ifGenerationMatch, and retries 408, 429 and 5xx.
+  test('client retry rules: a write with a precondition is retried after a 503, one without is not', async () => {
+    server.faults.failNext(1, { status: 503, method: 'DELETE' });
+    server.putObject(BUCKET, 'd1', 'x');
+    const gen = Number(server.object(BUCKET, 'd1')!.generation);
+    await storage.bucket(BUCKET).file('d1').delete({ ifGenerationMatch: gen });
+    assert.deepEqual(
+      server.requestsTo('DELETE', '/o/d1').map((r) => r.status),
+      [503, 204],
+    );
+
+    server.faults.failNext(1, { status: 503, method: 'POST', path: '/upload/' });
+    await assert.rejects(storage.bucket(BUCKET).file('u1').save('x', { resumable: false }), { code: 503 });
+    assert.equal(server.requestsTo('POST', '/upload/').length, 1, 'not retried without a precondition');
+    assert.equal(server.object(BUCKET, 'u1'), undefined);
+
+    server.putObject(BUCKET, 'd2', 'x');
+    server.faults.failNext(1, { status: 503, method: 'DELETE' });
+    const fresh = new Storage(server.clientOptions({ fastRetries: true }));
+    await assert.rejects(fresh.bucket(BUCKET).file('d2').delete(), { code: 503 });
+    assert.equal(
+      server.requestsTo('DELETE', '/o/d2').length,
+      1,
+      'a delete without a precondition is not retried',
+    );
+  });
+});

@@ -50,12 +50,20 @@ export interface ListQuery {
   endOffset?: string;
   maxResults?: number;
   pageToken?: string;
+  /**
+   * Answer this page empty, with a token that resumes at the same position:
+   * GCS may return fewer results than maxResults ("fewer total results may be
+   * returned than requested", objects.list), so callers must follow tokens.
+   */
+  emptyPage?: boolean;
 }
 
 export interface ListResult {
   items: StoredObject[];
   prefixes: string[];
   nextPageToken?: string;
+  /** The page was answered empty on purpose (ListQuery.emptyPage). */
+  emptied?: boolean;
 }
 
 const MAX_PAGE = 1000;
@@ -186,6 +194,9 @@ export class GcsStore {
     const keys = [...entries.keys()]
       .sort(compareKeys)
       .filter((k) => after === undefined || compareKeys(k, after) > 0);
+    if (q.emptyPage && keys.length > 0) {
+      return { items: [], prefixes: [], nextPageToken: encodePageToken(after), emptied: true };
+    }
     const page = keys.slice(0, pageSize);
     const result: ListResult = { items: [], prefixes: [] };
     for (const key of page) {
@@ -205,7 +216,18 @@ export class GcsStore {
   }
 }
 
+/**
+ * The JSON API's precondition rules ("Request preconditions",
+ * https://cloud.google.com/storage/docs/request-preconditions): a Match
+ * parameter that does not hold fails with 412 Precondition Failed; a NotMatch
+ * parameter that names the live (meta)generation fails with 304 Not Modified.
+ * A NotMatch against no live object fails too ("If no live object exists, the
+ * precondition fails"), here with 412.
+ */
 export function checkPreconditions(existing: StoredObject | undefined, pre: Preconditions): void {
+  const notModified = (): never => {
+    throw new HttpError(304, 'notModified', 'Not Modified');
+  };
   const fail = (): never => {
     throw new HttpError(
       412,
@@ -225,13 +247,8 @@ export function checkPreconditions(existing: StoredObject | undefined, pre: Prec
     }
   }
   if (pre.ifGenerationNotMatch !== undefined) {
-    if (
-      pre.ifGenerationNotMatch === '0'
-        ? existing === undefined
-        : existing?.generation === pre.ifGenerationNotMatch
-    ) {
-      fail();
-    }
+    if (existing === undefined) fail();
+    else if (existing.generation === pre.ifGenerationNotMatch) notModified();
   }
   if (
     pre.ifMetagenerationMatch !== undefined &&
@@ -239,11 +256,9 @@ export function checkPreconditions(existing: StoredObject | undefined, pre: Prec
   ) {
     fail();
   }
-  if (
-    pre.ifMetagenerationNotMatch !== undefined &&
-    String(existing?.metageneration) === pre.ifMetagenerationNotMatch
-  ) {
-    fail();
+  if (pre.ifMetagenerationNotMatch !== undefined) {
+    if (existing === undefined) fail();
+    else if (String(existing.metageneration) === pre.ifMetagenerationNotMatch) notModified();
   }
 }
 
@@ -252,10 +267,16 @@ function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
-function encodePageToken(lastKey: string): string {
-  return Buffer.from(lastKey, 'utf8').toString('base64url');
+/** A token names the last key seen (none: resume from the start of the query). */
+function encodePageToken(lastKey: string | undefined): string {
+  return Buffer.from(JSON.stringify({ after: lastKey ?? null }), 'utf8').toString('base64url');
 }
 
-function decodePageToken(token: string): string {
-  return Buffer.from(token, 'base64url').toString('utf8');
+function decodePageToken(token: string): string | undefined {
+  try {
+    const { after } = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { after: unknown };
+    if (after === null) return undefined;
+    if (typeof after === 'string') return after;
+  } catch {}
+  throw new HttpError(400, 'invalid', 'Invalid Value: pageToken');
 }

@@ -9,6 +9,7 @@ import { Storage } from '@google-cloud/storage';
 import { type FakeGcsServer, startFakeGcs } from '../../../../testing/src/index.ts';
 import { objectStoreContract } from '../../contracts/index.ts';
 import { ObjectExistsError } from '../../ports/object-store.ts';
+import { createStorageClient } from './client.ts';
 import { GcsObjectStore } from './gcs-object-store.ts';
 
 let gcs: FakeGcsServer;
@@ -77,5 +78,26 @@ describe('GcsObjectStore specifics', () => {
     const storage = new Storage(gcs.clientOptions({ fastRetries: true }));
     await assert.rejects(new GcsObjectStore({ storage, bucket: `missing-${randomUUID()}` }).check());
     await freshStore().store.check();
+  });
+});
+
+describe('createStorageClient', () => {
+  test('STORAGE_EMULATOR_HOST in the environment (as the roles are configured) still reaches the JSON API under /storage/v1', async () => {
+    const bucket = `b-${randomUUID()}`;
+    gcs.createBucket(bucket);
+    const saved = process.env.STORAGE_EMULATOR_HOST;
+    process.env.STORAGE_EMULATOR_HOST = gcs.url;
+    try {
+      const store = new GcsObjectStore({ storage: createStorageClient({ emulatorUrl: gcs.url }), bucket });
+      await store.put('a/b', Buffer.from('x'), { ifNotExists: true });
+      assert.equal((await store.stat('a/b'))?.size, 1);
+      assert.deepEqual(
+        (await store.list('a/')).objects.map((o) => o.key),
+        ['a/b'],
+      );
+    } finally {
+      if (saved === undefined) delete process.env.STORAGE_EMULATOR_HOST;
+      else process.env.STORAGE_EMULATOR_HOST = saved;
+    }
   });
 });

@@ -14,16 +14,25 @@
 //   instance, for good, the first time it sends a write or delete without one.
 // - Small objects go in one request (`resumable: false`); only objects over
 //   `resumableThreshold` (default 8 MiB) use a resumable session.
+// - Conditional writes and deletes (`ifGenerationMatch`) send the generation
+//   as GCS ifGenerationMatch; 412 becomes PreconditionFailedError. The client
+//   retries them on transient errors (they carry a precondition), so a 412 can
+//   also follow a first attempt whose answer was lost; the caller then reads
+//   the object to learn which version is live (see the loader's lease).
 // - listing maps startAfter (strictly greater) onto GCS startOffset (greater
-//   or equal) by dropping the watermark key itself.
+//   or equal) by dropping the watermark key itself. So a page can come back
+//   empty with a nextPageToken (with pageSize 1 and startAfter an existing
+//   key, always): callers follow tokens (ports/object-store.ts, ListPage).
 import type { Bucket, File, Storage } from '@google-cloud/storage';
 import {
+  type DeleteOptions,
   type ListOptions,
   type ListPage,
   ObjectExistsError,
   type ObjectInfo,
   ObjectNotFoundError,
   type ObjectStore,
+  PreconditionFailedError,
   type PutOptions,
 } from '../../ports/object-store.ts';
 
@@ -67,6 +76,7 @@ export class GcsObjectStore implements ObjectStore {
       size: Number(metadata.size ?? 0),
       updated: created ? new Date(created) : new Date(0),
       uri: `gs://${this.bucketName}/${key}`,
+      generation: String(metadata.generation ?? ''),
     };
   }
 
@@ -81,6 +91,20 @@ export class GcsObjectStore implements ObjectStore {
 
   async put(key: string, data: Uint8Array, options: PutOptions = {}): Promise<ObjectInfo> {
     const file = this.#bucket.file(key);
+    if (options.ifGenerationMatch !== undefined) {
+      const generation = Number(options.ifGenerationMatch);
+      // 0 would mean "absent" to GCS; a generation from ObjectInfo is never 0.
+      if (!Number.isSafeInteger(generation) || generation <= 0) {
+        throw new PreconditionFailedError(key, options.ifGenerationMatch);
+      }
+      try {
+        await this.#save(file, data, generation, options.contentType);
+      } catch (err) {
+        if (status(err) === 412) throw new PreconditionFailedError(key, options.ifGenerationMatch);
+        throw err;
+      }
+      return this.#info(key, file.metadata as GcsMetadata);
+    }
     if (options.ifNotExists) {
       try {
         await this.#save(file, data, 0, options.contentType);
@@ -142,8 +166,18 @@ export class GcsObjectStore implements ObjectStore {
     return nextPageToken ? { objects, nextPageToken } : { objects };
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, options: DeleteOptions = {}): Promise<void> {
     const file = this.#bucket.file(key);
+    if (options.ifGenerationMatch !== undefined) {
+      try {
+        await file.delete({ ifGenerationMatch: Number(options.ifGenerationMatch) });
+      } catch (err) {
+        if (status(err) === 404) return;
+        if (status(err) === 412) throw new PreconditionFailedError(key, options.ifGenerationMatch);
+        throw err;
+      }
+      return;
+    }
     for (let attempt = 1; ; attempt++) {
       const metadata = await this.#metadata(file);
       if (!metadata) return;

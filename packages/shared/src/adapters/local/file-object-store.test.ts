@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { objectStoreContract } from '../../contracts/index.ts';
-import { ObjectExistsError, storageKeyPrefix } from '../../ports/object-store.ts';
+import { ObjectExistsError, PreconditionFailedError, storageKeyPrefix } from '../../ports/object-store.ts';
 import { MemoryObjectStore } from '../memory/memory-object-store.ts';
 import { FileObjectStore, InvalidObjectKeyError } from './file-object-store.ts';
 
@@ -69,6 +70,41 @@ describe('FileObjectStore specifics', () => {
       results
         .filter((r) => r.status === 'rejected')
         .every((r) => (r as PromiseRejectedResult).reason instanceof ObjectExistsError),
+    );
+    await fs.rm(root, { recursive: true, force: true });
+  });
+});
+
+describe('FileObjectStore conditional writes across processes', () => {
+  test('a lock left by a process that died is broken; a live holder makes the writer wait, then it sees the new version', async () => {
+    const root = await tempRoot();
+    const store = new FileObjectStore(root);
+    const v1 = await store.put('_eventkit/loader.lease', Buffer.from('1'), { ifNotExists: true });
+    const lock = path.join(root, '_eventkit', '.tmp-lock-loader.lease');
+
+    // A PID that surely belongs to no process any more: a child that has exited.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    await fs.writeFile(lock, String(dead));
+    const v2 = await store.put('_eventkit/loader.lease', Buffer.from('2'), {
+      ifGenerationMatch: v1.generation,
+    });
+    await assert.rejects(fs.stat(lock), { code: 'ENOENT' }, 'the stale lock is gone');
+
+    // A live holder (this process's PID stands for one): the writer waits for the release.
+    await fs.writeFile(lock, String(process.pid));
+    setTimeout(() => void fs.rm(lock), 150);
+    const started = Date.now();
+    await assert.rejects(
+      store.put('_eventkit/loader.lease', Buffer.from('3'), { ifGenerationMatch: v1.generation }),
+      PreconditionFailedError,
+    );
+    assert.ok(Date.now() - started >= 100, 'waited for the holder');
+    assert.equal((await store.get('_eventkit/loader.lease')).toString(), '2');
+    assert.equal((await store.stat('_eventkit/loader.lease'))?.generation, v2.generation);
+    assert.deepEqual(
+      await fs.readdir(path.join(root, '_eventkit')),
+      ['loader.lease'],
+      'no lock or temporary left',
     );
     await fs.rm(root, { recursive: true, force: true });
   });

@@ -1,32 +1,52 @@
 import {
+  type DeleteOptions,
   type ListOptions,
   type ListPage,
   ObjectExistsError,
   type ObjectInfo,
   ObjectNotFoundError,
   type ObjectStore,
+  PreconditionFailedError,
   type PutOptions,
 } from '../../ports/object-store.ts';
 import { FaultSwitch } from './memory-sinks.ts';
 
-/** An in-memory bucket with GCS semantics (create-only puts, ordered paged listing). */
+interface MemoryObject {
+  data: Buffer;
+  updated: Date;
+  generation: string;
+}
+
+/** An in-memory bucket with GCS semantics (create-only and conditional writes, generations, ordered paged listing). */
 export class MemoryObjectStore implements ObjectStore {
   readonly faults = new FaultSwitch();
-  readonly #objects = new Map<string, { data: Buffer; updated: Date }>();
+  readonly #objects = new Map<string, MemoryObject>();
   readonly #bucket: string;
+  #lastGeneration = 0;
 
   constructor(bucket = 'memory') {
     this.#bucket = bucket;
   }
 
-  #info(key: string, o: { data: Buffer; updated: Date }): ObjectInfo {
-    return { key, size: o.data.length, updated: o.updated, uri: `memory://${this.#bucket}/${key}` };
+  #info(key: string, o: MemoryObject): ObjectInfo {
+    return {
+      key,
+      size: o.data.length,
+      updated: o.updated,
+      uri: `memory://${this.#bucket}/${key}`,
+      generation: o.generation,
+    };
   }
 
   async put(key: string, data: Uint8Array, options: PutOptions = {}): Promise<ObjectInfo> {
     this.faults.trip();
-    if (options.ifNotExists && this.#objects.has(key)) throw new ObjectExistsError(key);
-    const o = { data: Buffer.from(data), updated: new Date() };
+    const existing = this.#objects.get(key);
+    if (options.ifNotExists && existing) throw new ObjectExistsError(key);
+    if (options.ifGenerationMatch !== undefined && existing?.generation !== options.ifGenerationMatch) {
+      throw new PreconditionFailedError(key, options.ifGenerationMatch);
+    }
+    this.#lastGeneration += 1;
+    const o = { data: Buffer.from(data), updated: new Date(), generation: String(this.#lastGeneration) };
     this.#objects.set(key, o);
     return this.#info(key, o);
   }
@@ -58,7 +78,12 @@ export class MemoryObjectStore implements ObjectStore {
       : { objects };
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, options: DeleteOptions = {}): Promise<void> {
+    const existing = this.#objects.get(key);
+    if (!existing) return;
+    if (options.ifGenerationMatch !== undefined && existing.generation !== options.ifGenerationMatch) {
+      throw new PreconditionFailedError(key, options.ifGenerationMatch);
+    }
     this.#objects.delete(key);
   }
 }
