@@ -239,6 +239,19 @@ export function translate(statement: string, ctx: TranslateContext): string {
   sql = sql.replace(/@@row_count/gi, () => {
     throw new UnsupportedSqlError('@@row_count outside SET');
   });
+  // UNNEST first, while its argument is still a @name (a literal holds parentheses).
+  sql = sql.replace(/\bIN\s+UNNEST\(\s*([^()]*?)\s*\)/gi, (_, a: string) => `IN (SELECT UNNEST(${a}))`);
+  sql = sql.replace(
+    /\b(FROM|JOIN)\s+UNNEST\(\s*([^()]*?)\s*\)\s+AS\s+([A-Za-z_][A-Za-z0-9_]*)/gi,
+    (_, kw: string, a: string, alias: string) =>
+      // An array of structs: the alias names the struct, so `alias.field` reads a field.
+      /::STRUCT\(/i.test(ctx.params.get(a.replace(/^@/, '')) ?? '')
+        ? `${kw} (SELECT UNNEST(${a}, recursive := true)) AS ${alias}`
+        : `${kw} (SELECT UNNEST(${a}) AS ${alias}) AS ${alias}`,
+  );
+  if (/UNNEST\(/i.test(sql.replace(/SELECT UNNEST\(/gi, ''))) {
+    throw new UnsupportedSqlError('UNNEST outside `IN UNNEST(…)` and `FROM … UNNEST(…) AS t`');
+  }
   sql = sql.replace(/@([A-Za-z_][A-Za-z0-9_]*)/g, (_, name: string) => {
     const literal = ctx.params.get(name);
     if (literal === undefined) throw new UnsupportedSqlError(`query parameter @${name} is not given`);
@@ -263,14 +276,6 @@ export function translate(statement: string, ctx: TranslateContext): string {
   );
   if (/TIMESTAMP_SUB\(/i.test(sql))
     throw new UnsupportedSqlError('TIMESTAMP_SUB other than (t, INTERVAL n DAY)');
-  sql = sql.replace(/\bIN\s+UNNEST\(\s*([^()]*?)\s*\)/gi, (_, a: string) => `IN (SELECT UNNEST(${a}))`);
-  sql = sql.replace(
-    /\b(FROM|JOIN)\s+UNNEST\(\s*([^()]*?)\s*\)\s+AS\s+([A-Za-z_][A-Za-z0-9_]*)/gi,
-    (_, kw: string, a: string, alias: string) => `${kw} (SELECT UNNEST(${a}) AS ${alias}) AS ${alias}`,
-  );
-  if (/UNNEST\((?!\s*\[)/i.test(sql.replace(/SELECT UNNEST\(/gi, ''))) {
-    throw new UnsupportedSqlError('UNNEST outside `IN UNNEST(…)` and `FROM … UNNEST(…) AS t`');
-  }
   sql = sql.replace(/^\s*MERGE\s+(?!INTO\b)/i, 'MERGE INTO ');
   // Script variables: a SELECT of variables only keeps their names as columns.
   const only = /^\s*SELECT\s+([A-Za-z_][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*)\s*$/i.exec(sql);

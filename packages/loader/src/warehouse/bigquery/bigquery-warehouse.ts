@@ -321,7 +321,12 @@ function loadConfig(
       schema: { fields: stagingFields(spec) },
       createDisposition: 'CREATE_NEVER',
       writeDisposition: 'WRITE_TRUNCATE',
-      ...(spec.format === 'ndjson' ? { ignoreUnknownValues: false, maxBadRecords: 0 } : {}),
+      // Said out loud, though they are the defaults: a column the staging schema
+      // does not know (a Parquet column, an NDJSON field) fails the load instead
+      // of being dropped, so a drift between the worker's files and this schema
+      // is loud (schema.ts, stagingFields).
+      ignoreUnknownValues: false,
+      maxBadRecords: 0,
     },
   };
 }

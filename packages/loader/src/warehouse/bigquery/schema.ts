@@ -16,16 +16,27 @@ export function targetFields(spec: TableSpec): FieldSchema[] {
   return spec.columns.map((c) => ({ name: c.name, type: c.type, mode: c.mode, description: c.description }));
 }
 
-/** The columns as they are in the files: JSON as STRING, everything NULLABLE, no loaded_at. */
+/**
+ * The staging table: exactly the columns of the files, JSON as STRING, all
+ * NULLABLE. The files carry `loaded_at` (always NULL: the worker writes every
+ * warehouse column, see the file contract in the README), so the staging
+ * schema has it too. Why the schema follows the files rather than the files
+ * dropping the column: BigQuery counts a Parquet column the schema lacks as a
+ * bad record (JobConfigurationLoad.ignoreUnknownValues; maxBadRecords is 0),
+ * and files already in buckets have it; keeping one file schema means old and
+ * new files load alike, in one load job and in the count step's external
+ * table, without depending on how BigQuery fills a column a file lacks.
+ */
 export function stagingFields(spec: TableSpec): FieldSchema[] {
-  return fileColumns(spec).map((c) => ({
+  return spec.columns.map((c) => ({
     name: c.name,
     type: c.type === 'JSON' ? 'STRING' : c.type,
     mode: 'NULLABLE',
   }));
 }
 
-export const fileColumns = (spec: TableSpec): Column[] =>
+/** The columns the merge takes from the staged rows: all but loaded_at, which the merge sets. */
+export const mergedColumns = (spec: TableSpec): Column[] =>
   spec.columns.filter((c) => c.name !== spec.loadedAtColumn);
 
 export function targetTableResource(spec: TableSpec, description: string) {

@@ -2,7 +2,7 @@
 // a `-- eventkit:<what>` line so it can be told apart in the job history (and
 // by the test server's handlers).
 import type { TableSpec } from '../tables.ts';
-import { fileColumns } from './schema.ts';
+import { mergedColumns } from './schema.ts';
 
 export const q = (name: string): string => `\`${name.replaceAll('`', '')}\``;
 const col = (name: string) => q(name);
@@ -55,7 +55,7 @@ export function mergeScript(spec: TableSpec, names: Qualified, targetTable: stri
   const key = spec.keyColumns.map(col).join(', ');
   const time = col(spec.timeColumn);
   const on = spec.keyColumns.map((k) => `T.${col(k)} = S.${col(k)}`).join(' AND ');
-  const staged = fileColumns(spec)
+  const staged = mergedColumns(spec)
     .map((c) => col(c.name))
     .join(', ');
   return `-- eventkit:merge target=${targetTable}
