@@ -10,9 +10,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import type { LoadFile, LoadJob } from '@eventkit/shared';
+import { type LoadFile, type LoadJob, WAREHOUSE_COLUMNS } from '@eventkit/shared';
 import { warehouseContract } from '@eventkit/shared/contracts';
 import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
+import { ParquetEncoder } from '@eventkit/shared/parquet';
 import {
   bigQueryErrors,
   type FakeBigQueryServer,
@@ -24,7 +25,7 @@ import {
 import { BigQuery } from '@google-cloud/bigquery';
 import { jobIdFor } from '../../core/grouping.ts';
 import { createLoader } from '../../core/loader.ts';
-import { errorRow, eventKey, eventRow, type RowInput, writeParquet } from '../../testing/fixtures.ts';
+import { errorRow, eventKey, type RowInput, writeParquet } from '../../testing/fixtures.ts';
 import { BigQueryWarehouse } from './bigquery-warehouse.ts';
 
 const BUCKET = 'lake';
@@ -271,6 +272,47 @@ describe('BigQueryWarehouse requests', () => {
     );
     assert.equal(h.bq.requestsTo('DELETE', `/tables/${staging}`).length, 1, 'staging dropped');
     assert.equal(h.bq.table(DATASET, staging), undefined);
+  });
+
+  // Bug: every events load failed. The worker's files carry loaded_at (NULL) and the staging schema
+  // left it out; BigQuery counts a Parquet column the schema lacks as a bad record unless
+  // ignoreUnknownValues (https://cloud.google.com/bigquery/docs/reference/rest/v2/Job#JobConfigurationLoad),
+  // and maxBadRecords is 0. The fake now reads the file and refuses it as BigQuery does.
+  test("the worker's Parquet file loads: the staging schema is its columns, loaded_at included, unknown columns refused", async () => {
+    const w = h.warehouse();
+    await w.ensureTables();
+    const file = await h.putEvents([{ message_id: 'm1' }, { message_id: 'm2' }]);
+    const encoder = await ParquetEncoder.create();
+    try {
+      const described = await encoder.describe(h.gcs.objects(BUCKET).find((o) => o.name === file.key)!.data);
+      assert.deepEqual(
+        described.columns.map((c) => c.name),
+        WAREHOUSE_COLUMNS.map((c) => c.name),
+        'the file has every warehouse column, loaded_at too',
+      );
+    } finally {
+      await encoder.close();
+    }
+    const job = jobOf([file]);
+    const result = await w.load(job);
+    assert.equal(result.rowsInserted, 2);
+    const load = h.bq.jobs().find((j) => j.type === 'LOAD');
+    const config = load?.configuration.load as Body;
+    assert.deepEqual(
+      config.schema.fields.map((f: Body) => f.name),
+      WAREHOUSE_COLUMNS.map((c) => c.name),
+    );
+    assert.equal(config.ignoreUnknownValues, false, 'a schema drift fails loudly');
+    assert.equal(
+      (load?.resource.statistics as Body | undefined)?.load.outputRows,
+      '2',
+      'the fake read the rows',
+    );
+    const rows = await h.rows('raw_events');
+    assert.ok(
+      rows.every((r) => r.loaded_at instanceof Date),
+      'loaded_at is set by the merge, not taken from the file',
+    );
   });
 
   test('job ids depend only on the files: same files in any order, another run, same ids', async () => {
