@@ -315,6 +315,34 @@ describe('BigQueryWarehouse requests', () => {
     );
   });
 
+  // https://cloud.google.com/bigquery/docs/locations#specify_locations: a job runs where its datasets are;
+  // jobs.get and getQueryResults must name a single region's location
+  // (https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/get). The fake refuses both otherwise.
+  test('GCP_BIGQUERY_LOCATION: the dataset is created there and every job, poll and result read names it', async () => {
+    const w = h.warehouse({ location: 'europe-west1' });
+    await w.ensureTables();
+    const [dataset] = await new BigQuery(h.bq.clientOptions()).dataset(DATASET).getMetadata();
+    assert.equal(dataset.location, 'europe-west1');
+    const result = await w.load(jobOf([await h.putEvents([{ message_id: 'm1' }])]));
+    assert.equal(result.rowsInserted, 1);
+    assert.equal((await w.loadedKeys(['x'])).size, 0);
+    const inserts = h.bq.requestsTo('POST', '/projects/test-project/jobs');
+    assert.ok(inserts.length >= 4);
+    for (const r of inserts) assert.equal((r.body as Body).jobReference.location, 'europe-west1');
+    const reads = h.bq.requests.filter((r) => r.method === 'GET' && /\/(jobs|queries)\//.test(r.path));
+    assert.ok(reads.length > 0);
+    for (const r of reads) assert.equal(r.query.location, 'europe-west1', `${r.path} names the location`);
+  });
+
+  test('an existing dataset in another location than GCP_BIGQUERY_LOCATION stops the loader, naming the setting', async () => {
+    await h.warehouse().ensureTables(); // created in US
+    await assert.rejects(
+      h.warehouse({ location: 'EU' }).ensureTables(),
+      /analytics is in US, but GCP_BIGQUERY_LOCATION is EU/,
+    );
+    assert.equal(h.bq.jobs().length, 0, 'no job ran');
+  });
+
   test('job ids depend only on the files: same files in any order, another run, same ids', async () => {
     const a = await h.putEvents([{ message_id: 'm1' }]);
     const b = await h.putEvents([{ message_id: 'm2' }]);

@@ -54,7 +54,12 @@ export interface BigQueryWarehouseOptions {
   dataset: string;
   /** GCP_BIGQUERY_TABLE (dead letters go to `{table}_errors`). */
   table: string;
-  /** Location of a dataset the loader creates; an existing dataset's own location is always used. */
+  /**
+   * GCP_BIGQUERY_LOCATION: where a dataset the loader creates goes and where
+   * every job runs. An existing dataset in another location is an error (the
+   * loader would otherwise run its jobs somewhere the operator did not ask
+   * for). Unset: a new dataset goes to US, an existing one is used where it is.
+   */
   location?: string;
   logger?: Logger;
   pollIntervalMs?: number;
@@ -110,6 +115,11 @@ export class BigQueryWarehouse implements Warehouse {
     });
   }
 
+  /** Where the jobs run: GCP_BIGQUERY_LOCATION, else the dataset's location once known. */
+  get location(): string | undefined {
+    return this.#location;
+  }
+
   get projectId(): string {
     return String(this.#client.projectId);
   }
@@ -122,13 +132,20 @@ export class BigQueryWarehouse implements Warehouse {
     const dataset = this.#client.dataset(this.names.dataset);
     try {
       const [metadata] = await dataset.getMetadata();
-      this.#location = metadata.location ?? this.#location;
+      const where = metadata.location as string | undefined;
+      if (this.#o.location && where && where.toUpperCase() !== this.#o.location.toUpperCase()) {
+        throw new Error(
+          `BigQuery dataset ${this.projectId}.${this.names.dataset} is in ${where}, but GCP_BIGQUERY_LOCATION is ${this.#o.location}: set GCP_BIGQUERY_LOCATION=${where}, or use another dataset`,
+        );
+      }
+      this.#location = where ?? this.#location;
     } catch (err) {
       if ((err as { code?: number }).code !== 404) throw err;
-      await this.#client
-        .createDataset(this.names.dataset, this.#o.location ? { location: this.#o.location } : {})
-        .catch(ignoreConflict);
-      this.#log.info({ dataset: this.names.dataset }, 'bigquery_dataset_created');
+      // BigQuery's default location is US; saying it keeps the jobs' location known.
+      const location = this.#o.location ?? 'US';
+      await this.#client.createDataset(this.names.dataset, { location }).catch(ignoreConflict);
+      this.#location = location;
+      this.#log.info({ dataset: this.names.dataset, location }, 'bigquery_dataset_created');
     }
     const tables: [string, object][] = [
       [this.names.events, targetTableResource(specFor('events'), 'eventkit events (one row per event)')],
