@@ -444,6 +444,48 @@ describe('BigQueryWarehouse requests', () => {
     assert.ok(h.sleeps.some((ms) => ms >= 1000));
   });
 
+  // Bug: a load group could be locked out forever. Job ids are unique forever, a failed job's too
+  // (https://cloud.google.com/bigquery/docs/running-jobs#generate-jobid; the fake answers 409), and attempt
+  // ids stopped at 8, so after 8 failed merges the group never loaded again.
+  test('a group whose merge failed more than 8 times still loads on a later run, exactly once', async () => {
+    await h.warehouse().ensureTables();
+    let failures = 0;
+    h.bq.onJob((j) => {
+      if (!j.reference.jobId.includes('_merge_') || failures >= 10) return undefined;
+      failures += 1;
+      return {
+        errorResult: jobError(
+          'invalidQuery',
+          'Transaction is aborted due to concurrent update against table test-project:analytics.raw_events.',
+        ),
+      };
+    });
+    const file = await h.putEvents([{ message_id: 'm1' }, { message_id: 'm2' }]);
+    const job = jobOf([file]);
+    for (let run = 1; run <= 10; run++) {
+      await assert.rejects(h.warehouse().load(job), /concurrent update/, `run ${run} fails`);
+    }
+    const result = await h.warehouse().load(job);
+    assert.deepEqual([result.alreadyDone, result.rowsInserted], [false, 2]);
+    const merges = h.bq.jobs().filter((j) => j.reference.jobId.includes('_merge_'));
+    assert.equal(merges.length, 11);
+    assert.equal(new Set(merges.map((j) => j.reference.jobId)).size, 11, 'every attempt has its own id');
+    assert.deepEqual(
+      merges.map((j) => j.errorResult?.reason ?? 'ok'),
+      [...Array(10).fill('invalidQuery'), 'ok'],
+    );
+    // Its merge ran under an id a rerun cannot guess: the ledger says it committed.
+    const again = await h.warehouse().load(job);
+    assert.deepEqual([again.alreadyDone, again.rowsRead], [true, 2]);
+    assert.equal(
+      h.bq.jobs().filter((j) => j.reference.jobId.includes('_merge_')).length,
+      11,
+      'no merge again',
+    );
+    assert.equal((await h.rows('raw_events')).length, 2);
+    assert.equal((await h.rows('_loaded_files')).length, 1);
+  });
+
   test('a crash between load and record: the rerun finds the finished load job and merges once', async () => {
     let crash = true;
     const hooks = {

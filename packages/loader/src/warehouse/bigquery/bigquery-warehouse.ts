@@ -41,6 +41,7 @@ import {
 import { ledgerTableResource, stagingFields, targetTableResource } from './schema.ts';
 import {
   countFilesSql,
+  jobLedgerSql,
   lastLoadedKeysSql,
   ledgerSummarySql,
   loadedKeysSql,
@@ -212,16 +213,23 @@ export class BigQueryWarehouse implements Warehouse {
 
     // 0. Finished before (a rerun of a job whose merge committed): change nothing.
     const merged = await this.#jobs.findSucceeded(base, 'merge');
-    if (merged) {
-      const counted = await this.#jobs.findSucceeded(base, 'count');
+    if (merged.found) {
+      const counted = (await this.#jobs.findSucceeded(base, 'count')).found;
       const counts = counted ? await this.#jobs.rows<CountRow>(counted.job) : [];
-      const [result] = await this.#jobs.rows<{ rows_inserted: number }>(merged.job);
+      const [result] = await this.#jobs.rows<{ rows_inserted: number }>(merged.found.job);
       return {
         jobId: job.id,
         rowsRead: counts.reduce((n, r) => n + Number(r.row_count), 0),
         rowsInserted: Number(result?.rows_inserted ?? 0),
         alreadyDone: true,
       };
+    }
+    if (merged.exhausted) {
+      // Every deterministic merge id failed, so a later merge ran under an id
+      // no rerun can guess. Whether it committed is in the ledger, written in
+      // the same transaction as the rows: the ledger is the truth.
+      const recorded = await this.#recorded(job, target);
+      if (recorded) return { jobId: job.id, ...recorded, alreadyDone: true };
     }
 
     // 1. A fresh staging table. If it already existed, an earlier run's load into
@@ -282,6 +290,24 @@ export class BigQueryWarehouse implements Warehouse {
         this.#log.warn({ table: stagingName, err }, 'bigquery_staging_not_dropped (it expires on its own)'),
       );
     return { jobId: job.id, rowsRead, rowsInserted, alreadyDone: merge.reused };
+  }
+
+  /** The job's ledger rows, if its merge committed (rows inserted are not recorded: 0). */
+  async #recorded(
+    job: LoadJob,
+    target: string,
+  ): Promise<{ rowsRead: number; rowsInserted: number } | undefined> {
+    const since = oldestFolderDay(job.files.map((f) => f.key));
+    const [row] = await this.#query<{ files: number; row_count: number }>(
+      jobLedgerSql(this.#qualified(this.names.ledger), since !== undefined),
+      [
+        stringParam('job_id', job.id),
+        stringParam('target_table', target),
+        ...(since ? [timestampParam('since', since)] : []),
+      ],
+    );
+    if (Number(row?.files ?? 0) === 0) return undefined;
+    return { rowsRead: Number(row?.row_count ?? 0), rowsInserted: 0 };
   }
 
   async #createStaging(name: string, spec: TableSpec): Promise<boolean> {
@@ -355,6 +381,23 @@ function externalFiles(spec: TableSpec, uris: string[]) {
     // Parquet describes itself; NDJSON needs the schema.
     ...(spec.format === 'ndjson' ? { schema: { fields: stagingFields(spec) } } : {}),
   };
+}
+
+/**
+ * A day before the oldest `date=YYYY-MM-DD` folder among the keys: a file is
+ * never loaded before it was written (a day of slack for clock skew, as for
+ * loadedKeys). Undefined when a key has no date folder (then no pruning).
+ */
+function oldestFolderDay(keys: readonly string[]): Date | undefined {
+  let oldest: number | undefined;
+  for (const key of keys) {
+    const m = /(?:^|\/)date=(\d{4}-\d{2}-\d{2})\//.exec(key);
+    if (!m) return undefined;
+    const t = Date.parse(`${m[1]}T00:00:00Z`);
+    if (Number.isNaN(t)) return undefined;
+    oldest = oldest === undefined ? t : Math.min(oldest, t);
+  }
+  return oldest === undefined ? undefined : new Date(oldest - DAY_MS);
 }
 
 function toDate(v: unknown): Date | undefined {

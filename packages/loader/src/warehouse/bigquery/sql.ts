@@ -81,6 +81,18 @@ COMMIT TRANSACTION;
 SELECT rows_inserted;`;
 }
 
+/**
+ * The ledger rows of one job (@job_id into @target_table): the merge writes
+ * them in its transaction, so they exist exactly when the merge committed.
+ * With `since`, only loads from @since on (partition pruning).
+ */
+export function jobLedgerSql(ledger: string, since: boolean): string {
+  return `-- eventkit:job-ledger
+SELECT COUNT(*) AS files, IFNULL(SUM(${col('row_count')}), 0) AS row_count
+FROM ${q(ledger)}
+WHERE ${col('job_id')} = @job_id AND ${col('target')} = @target_table${since ? `\n  AND ${col('loaded_at')} >= @since` : ''}`;
+}
+
 /** Which of @keys the ledger has; with `since`, only loads from @since on (partition pruning). */
 export function loadedKeysSql(ledger: string, since: boolean): string {
   return `-- eventkit:loaded-keys
