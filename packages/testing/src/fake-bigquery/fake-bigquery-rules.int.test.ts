@@ -309,4 +309,28 @@ SELECT n;`;
       /translate\.ts.*FARM_FINGERPRINT/s,
     );
   });
+
+  // https://cloud.google.com/bigquery/pricing#data ("Data size calculation": STRING 2 + UTF-8 bytes,
+  // TIMESTAMP 8) and https://cloud.google.com/bigquery/docs/querying-partitioned-tables (a constant filter
+  // on the partitioning column prunes partitions): what a MERGE reads, reported as totalBytesProcessed.
+  test('a MERGE reads the columns it names, in the partitions its constant filter on the partitioning column leaves', async () => {
+    await bigquery.dataset(DATASET).createTable('target', {
+      schema: SCHEMA,
+      timePartitioning: { type: 'DAY', field: 'received_at' },
+    });
+    await server.sql(`INSERT INTO "test-project.${DATASET}"."target" VALUES
+      ('aaaa', TIMESTAMPTZ '2026-11-10 10:00:00+00', 'not read'),
+      ('bbbb', TIMESTAMPTZ '2026-11-26 10:00:00+00', 'not read'),
+      ('cccc', TIMESTAMPTZ '2026-11-27 23:00:00+00', 'not read')`);
+    await loadParquet(await parquet(GOOD));
+    const merge = (start: string) => `MERGE \`test-project.${DATASET}.target\` AS T
+USING (SELECT \`message_id\`, \`received_at\` FROM \`test-project.${DATASET}.staging\`) AS S
+ON T.\`message_id\` = S.\`message_id\` AND T.\`received_at\` BETWEEN TIMESTAMP '${start}' AND TIMESTAMP '2026-11-27 12:00:00+00'
+WHEN NOT MATCHED THEN INSERT (\`message_id\`, \`received_at\`) VALUES (S.\`message_id\`, S.\`received_at\`)`;
+    const [job] = await bigquery.createQueryJob({ query: merge('2026-11-26 00:00:00+00') });
+    const [metadata] = await job.getMetadata();
+    // Target: message_id (2 + 4) and received_at (8) of the two rows on Nov 26 and 27 (the row of Nov 10 is
+    // pruned; 'properties' is not named). Staging: message_id (2 + 2) and received_at (8) of its two rows.
+    assert.equal(metadata.statistics.query.totalBytesProcessed, String(2 * 14 + 2 * 12));
+  });
 });

@@ -102,6 +102,8 @@ export interface FakeBigQueryServer {
   datasetExists(datasetId: string, projectId?: string): boolean;
   /** Recorded requests whose method matches and whose path contains `pathPart` (or matches the RegExp). */
   requestsTo(method: string, pathPart: string | RegExp): RecordedRequest[];
+  /** Raw DuckDB on the fake's tables (schemas "project.dataset"): to seed benchmarks, not to test SQL. */
+  sql(text: string): Promise<Row[]>;
   /** The rows a table holds now (loaded, merged, inserted by SQL). */
   rows(datasetId: string, tableId: string, projectId?: string): Promise<Row[]>;
   /** Forgets datasets, jobs, handlers, requests and faults. */
@@ -471,6 +473,7 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
       requests.length = 0;
       faults.clear();
     },
+    sql: (text) => engine.sql(text),
     rows: (datasetId, tableId, projectId = defaultProject) => engine.rows({ projectId, datasetId, tableId }),
     close: async () => {
       await server.close();

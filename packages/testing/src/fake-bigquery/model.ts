@@ -43,6 +43,8 @@ export interface QueryResult {
   dmlStats?: { insertedRowCount?: number; updatedRowCount?: number; deletedRowCount?: number };
   /** Fails the job with this errorResult. */
   error?: ErrorProto;
+  /** statistics.query.totalBytesProcessed (the SQL engine's bytes model; 0 for scripted answers). */
+  bytesProcessed?: number;
 }
 
 export interface QueryContext {
@@ -411,6 +413,11 @@ export class BigQueryModel {
             ]),
           ),
           startVersions: job.startVersions,
+          partitionField: (t) => {
+            const [p, d, name] = t.split('.');
+            const resource = this.datasets.get(`${p}.${d}`)?.tables.get(name ?? '')?.resource;
+            return (resource?.timePartitioning as { field?: string } | undefined)?.field;
+          },
         })));
     if (result.error) throw new HttpError(400, result.error.reason, result.error.message);
     const rows = result.rows ?? [];
@@ -424,16 +431,17 @@ export class BigQueryModel {
       ...(affected !== undefined ? { affectedRows: affected } : {}),
       ...(dmlStats ? { dmlStats } : {}),
     };
+    const bytes = String(result.bytesProcessed ?? 0);
     job.statistics.query = {
       statementType,
-      totalBytesProcessed: '0',
-      totalBytesBilled: '0',
+      totalBytesProcessed: bytes,
+      totalBytesBilled: bytes,
       cacheHit: false,
       ...(isDml ? {} : { schema: { fields: schema } }),
       ...(affected !== undefined ? { numDmlAffectedRows: String(affected) } : {}),
       ...(dmlStats ? { dmlStats } : {}),
     };
-    job.statistics.totalBytesProcessed = '0';
+    job.statistics.totalBytesProcessed = bytes;
   }
 
   async #finishLoad(job: JobRecord): Promise<void> {
