@@ -380,6 +380,8 @@ export class SqlEngine {
       );
       const ctx = { projectId: options.projectId, params, variables: new Map<string, string>() };
       const created: string[] = [];
+      /** Temporary tables the script creates: gone when it ends, as in BigQuery. */
+      const temporary: string[] = [];
       const copies: string[] = [];
       let inTransaction = false;
       const mutated = new Set<string>();
@@ -463,9 +465,11 @@ export class SqlEngine {
           }
           checkKnown(statement);
           const target = mutatedTable(statement, options.projectId);
-          if (target && /^\s*MERGE\b/i.test(statement)) {
-            bytes += await this.#mergeBytes(statement, target, ctx, options.partitionField?.(target));
-          }
+          bytes += await this.#readBytes(statement, options.projectId, ctx, options.partitionField);
+          const temp = /^\s*CREATE\s+TEMP(?:ORARY)?\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([A-Za-z_]\w*)/i.exec(
+            statement,
+          );
+          if (temp) temporary.push(temp[1]!);
           const reader = await this.#con.runAndReadAll(translate(statement, ctx));
           if (target) {
             lastAffected = Number(reader.rowsChanged);
@@ -492,58 +496,72 @@ export class SqlEngine {
         if (err instanceof HttpError) throw err;
         throw new HttpError(400, 'invalidQuery', (err as Error).message);
       } finally {
-        for (const name of created) await this.#con.run(`DROP TABLE IF EXISTS temp.${quoteIdent(name)}`);
+        for (const name of [...created, ...temporary]) {
+          await this.#con.run(`DROP TABLE IF EXISTS temp.${quoteIdent(name)}`);
+        }
         await Promise.all(copies.map((p) => rm(p, { force: true })));
       }
     });
   }
 
   /**
-   * What a MERGE reads in BigQuery's on-demand model: storage is columnar and
-   * partitioned, so a query reads the columns it names, in the partitions its
-   * constant filters on the partitioning column leave
+   * What a statement reads in BigQuery's on-demand model: storage is columnar
+   * and partitioned, so a query reads the columns it names, in the partitions
+   * its constant filters on the partitioning column leave
    * (https://cloud.google.com/bigquery/docs/querying-partitioned-tables), each
-   * value at its logical size: STRING 2 + UTF-8 bytes, TIMESTAMP/INT64/FLOAT64
-   * 8, BOOL 1, JSON its text, NULL 0
+   * value at its logical size: STRING and BYTES 2 + their bytes,
+   * TIMESTAMP/INT64/FLOAT64 8, BOOL 1, JSON its text, NULL 0
    * (https://cloud.google.com/bigquery/pricing#data, "Data size calculation").
-   * Modelled for the target (the columns of `T.` in the statement; the days of
-   * a `T.partition BETWEEN a AND b` in the ON clause, else every partition) and
-   * for the USING source (every column of its tables that the statement names).
-   * Not modelled: clustering's block pruning, the 10 MB minimum per table.
+   * Counted for every permanent table the statement names other than as the
+   * target of INSERT INTO or DELETE FROM: the table's columns the statement
+   * names through the table's alias (or anywhere, backquoted, when it has
+   * none), in the days of a `col BETWEEN a AND b` on its
+   * partitioning column, else in every partition. Not modelled: clustering's
+   * block pruning, temporary tables, the 10 MB minimum per table.
    */
-  async #mergeBytes(
+  async #readBytes(
     statement: string,
-    target: string,
+    projectId: string,
     ctx: Parameters<typeof translate>[1],
-    partitionField: string | undefined,
+    partitionField: ((table: string) => string | undefined) | undefined,
   ): Promise<number> {
-    const [p, d, t] = target.split('.') as [string, string, string];
-    const ref = { projectId: p, datasetId: d, tableId: t };
-    const types = await this.#columnTypes(ref);
-    const columns = [...new Set([...statement.matchAll(/\bT\.`([^`]+)`/g)].map((m) => m[1]!))].filter((c) =>
-      types.has(c),
-    );
-    let where = 'TRUE';
-    if (partitionField) {
-      const on = /\bON\b([\s\S]*?)\bWHEN\b/i.exec(statement)?.[1] ?? '';
-      const bound = `((?:TIMESTAMP\\s+)?'[^']*'|@\\w+)`;
-      const m = new RegExp(`T\\.\`${partitionField}\`\\s+BETWEEN\\s+${bound}\\s+AND\\s+${bound}`, 'i').exec(
-        on,
-      );
-      if (m) {
-        const literal = (x: string) => translate(`SELECT ${x}`, ctx).slice('SELECT '.length);
-        where = `CAST(${quoteIdent(partitionField)} AS DATE) BETWEEN CAST(${literal(m[1]!)} AS DATE) AND CAST(${literal(m[2]!)} AS DATE)`;
-      }
+    const named = new Set<string>();
+    for (const m of statement.matchAll(/`([^`]+)`/g)) {
+      const parts = m[1]!.split('.');
+      if (parts.length >= 2) named.add(parts.length === 3 ? m[1]! : `${projectId}.${m[1]}`);
     }
-    let bytes = await this.#columnBytes(ref, columns, types, where);
-    // The source: the tables named in USING (…), every column of theirs the statement names.
-    const using = /\bUSING\s*\(([\s\S]*?)\)\s*AS\s+S\b/i.exec(statement)?.[1] ?? '';
-    for (const m of using.matchAll(/`([^`]+\.[^`]+\.[^`]+)`/g)) {
-      const [sp, sd, st] = m[1]!.split('.') as [string, string, string];
-      const sref = { projectId: sp, datasetId: sd, tableId: st };
-      const stypes = await this.#columnTypes(sref);
-      const named = [...stypes.keys()].filter((c) => statement.includes(`\`${c}\``));
-      bytes += await this.#columnBytes(sref, named, stypes, 'TRUE');
+    const words = new Set([...statement.matchAll(/`([^`.]+)`/g)].map((m) => m[1]!));
+    let bytes = 0;
+    for (const table of named) {
+      const short = table.startsWith(`${projectId}.`) ? table.slice(projectId.length + 1) : table;
+      const occurrences = [...statement.matchAll(/(\w+\s+\w+\s+)?`([^`]+)`/g)].filter(
+        (m) => m[2] === table || m[2] === short,
+      );
+      const written = occurrences.every((m) => /^(INSERT\s+INTO|DELETE\s+FROM)\s+$/i.test(m[1] ?? ''));
+      if (written) continue;
+      const [p, d, t] = table.split('.') as [string, string, string];
+      const ref = { projectId: p, datasetId: d, tableId: t };
+      const types = await this.#columnTypes(ref);
+      // Read through an alias (`t` AS X): the columns named X.`c` (a MERGE's INSERT list names the
+      // target's columns it writes, not reads); else every column of the table the statement names.
+      const alias = new RegExp(`\`(?:${escape(table)}|${escape(short)})\`\\s+AS\\s+(\\w+)`, 'i').exec(
+        statement,
+      )?.[1];
+      const viaAlias = alias
+        ? new Set([...statement.matchAll(new RegExp(`\\b${alias}\\.\`([^\`]+)\``, 'g'))].map((m) => m[1]!))
+        : words;
+      const columns = [...types.keys()].filter((c) => viaAlias.has(c));
+      let where = 'TRUE';
+      const field = partitionField?.(table);
+      if (field) {
+        const bound = `((?:TIMESTAMP\\s+)?'[^']*'|@\\w+)`;
+        const m = new RegExp(`\`${field}\`\\s+BETWEEN\\s+${bound}\\s+AND\\s+${bound}`, 'i').exec(statement);
+        if (m) {
+          const literal = (x: string) => translate(`SELECT ${x}`, ctx).slice('SELECT '.length);
+          where = `CAST(${quoteIdent(field)} AS DATE) BETWEEN CAST(${literal(m[1]!)} AS DATE) AND CAST(${literal(m[2]!)} AS DATE)`;
+        }
+      }
+      bytes += await this.#columnBytes(ref, columns, types, where);
     }
     return bytes;
   }
@@ -566,6 +584,7 @@ export class SqlEngine {
       const type = (types.get(c) ?? '').toUpperCase();
       const q = quoteIdent(c);
       if (type === 'VARCHAR' || type === 'JSON') return `coalesce(2 + strlen(CAST(${q} AS VARCHAR)), 0)`;
+      if (type === 'BLOB') return `coalesce(2 + octet_length(${q}), 0)`;
       if (type === 'BOOLEAN') return `CASE WHEN ${q} IS NULL THEN 0 ELSE 1 END`;
       return `CASE WHEN ${q} IS NULL THEN 0 ELSE 8 END`;
     });
@@ -617,6 +636,8 @@ export class SqlEngine {
     await rm(this.#dir, { recursive: true, force: true });
   }
 }
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The table a DML statement changes, as "p.d.t", or undefined for a read. */
 function mutatedTable(statement: string, projectId: string): string | undefined {

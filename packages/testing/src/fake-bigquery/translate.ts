@@ -11,9 +11,13 @@
 // - x IN UNNEST(a) → x IN (SELECT UNNEST(a)); FROM/JOIN UNNEST(a) AS t → a subquery;
 // - TIMESTAMP_SUB(t, INTERVAL n DAY) → (t - INTERVAL (n) DAY);
 // - ARRAY_AGG(x ORDER BY y DESC LIMIT 1)[OFFSET(0)] → arg_max(x, y);
+// - SUBSTR(SHA256(x), 1, 16) (BYTES) → unhex(substr(sha256(x), 1, 32)) (DuckDB's
+//   sha256 is hex text: its first 32 digits are the first 16 bytes);
+// - CAST(x AS STRING) → CAST(x AS VARCHAR);
 // - MERGE t → MERGE INTO t; CURRENT_TIMESTAMP() → CURRENT_TIMESTAMP.
 // Identical in both: SELECT/WITH, QUALIFY, ROW_NUMBER() OVER, COUNT/MIN/MAX/SUM,
-// IFNULL, STARTS_WITH, BETWEEN, INSERT … SELECT, MERGE … WHEN NOT MATCHED THEN INSERT.
+// IFNULL, STARTS_WITH, LENGTH, ||, BETWEEN, LEFT JOIN, INSERT … SELECT, DELETE,
+// CREATE TEMP TABLE … AS, MERGE … WHEN NOT MATCHED THEN INSERT.
 
 /** Functions the translation knows (GoogleSQL names, upper case). */
 const KNOWN_FUNCTIONS = new Set([
@@ -30,6 +34,10 @@ const KNOWN_FUNCTIONS = new Set([
   'ARRAY_AGG',
   'TIMESTAMP_SUB',
   'OFFSET',
+  'SUBSTR',
+  'SHA256',
+  'LENGTH',
+  'CAST',
 ]);
 /** Keywords that may stand before a parenthesis without being a function. */
 const PAREN_KEYWORDS = new Set([
@@ -263,6 +271,15 @@ export function translate(statement: string, ctx: TranslateContext): string {
   );
   if (/PARSE_JSON\(/i.test(sql))
     throw new UnsupportedSqlError('PARSE_JSON without wide_number_mode => round');
+  sql = rewriteCalls(sql, 'SUBSTR', (args) => {
+    const m = /^\s*SHA256\(([\s\S]*)\)\s*,\s*1\s*,\s*16\s*$/i.exec(args);
+    if (!m) throw new UnsupportedSqlError(`SUBSTR other than SUBSTR(SHA256(x), 1, 16): SUBSTR(${args})`);
+    return `unhex(substr(sha256(${m[1]}), 1, 32))`;
+  });
+  if (/\bSHA256\(/i.test(sql.replace(/\bsha256\(/g, ''))) {
+    throw new UnsupportedSqlError('SHA256 other than in SUBSTR(SHA256(x), 1, 16)');
+  }
+  sql = sql.replace(/\bAS\s+STRING\s*\)/gi, 'AS VARCHAR)');
   sql = sql.replace(/\bCURRENT_TIMESTAMP\(\)/gi, 'CURRENT_TIMESTAMP');
   sql = sql.replace(
     /ARRAY_AGG\(\s*([^()]+?)\s+ORDER BY\s+([^()]+?)\s+DESC\s+LIMIT 1\s*\)\[OFFSET\(0\)\]/gi,
@@ -289,6 +306,27 @@ export function translate(statement: string, ctx: TranslateContext): string {
     sql = replaceWord(sql, name, `(${literal})`);
   }
   return sql;
+}
+
+/** Replaces each call `NAME(args)` (balanced parentheses, quotes skipped) by `by(args)`. */
+function rewriteCalls(sql: string, name: string, by: (args: string) => string): string {
+  const re = new RegExp(`\\b${name}\\(`, 'g');
+  let out = '';
+  let from = 0;
+  for (let m = re.exec(sql); m; m = re.exec(sql)) {
+    let depth = 1;
+    let i = m.index + m[0].length;
+    for (; i < sql.length && depth > 0; i++) {
+      const c = sql[i];
+      if (c === "'") i = closingQuote(sql, i);
+      else if (c === '(') depth++;
+      else if (c === ')') depth--;
+    }
+    out += sql.slice(from, m.index) + by(sql.slice(m.index + m[0].length, i - 1));
+    from = i;
+    re.lastIndex = i;
+  }
+  return out + sql.slice(from);
 }
 
 /** Replaces a bare word outside quotes (not after a dot, not a quoted name). */

@@ -38,10 +38,18 @@ import {
   stringParam,
   timestampParam,
 } from './params.ts';
-import { ledgerTableResource, stagingFields, targetTableResource } from './schema.ts';
+import {
+  KEYS_LABEL,
+  keysTableName,
+  keysTableResource,
+  ledgerTableResource,
+  stagingFields,
+  targetTableResource,
+} from './schema.ts';
 import {
   countFilesSql,
   jobLedgerSql,
+  keysBackfillSql,
   lastLoadedKeysSql,
   ledgerSummarySql,
   loadedKeysSql,
@@ -159,6 +167,34 @@ export class BigQueryWarehouse implements Warehouse {
       await dataset.createTable(name, resource).catch(ignoreConflict);
       this.#log.info({ table: name }, 'bigquery_table_created');
     }
+    for (const table of ['events', 'errors'] as const) await this.#ensureKeys(specFor(table));
+  }
+
+  /**
+   * The target's keys table, holding a key for every row of the target before
+   * any merge uses it: a new one (or one whose fill was interrupted) is filled
+   * from the target in one transaction and then labelled ready. Upgrading a
+   * loader whose targets already hold rows costs one read of their key columns.
+   */
+  async #ensureKeys(spec: TableSpec): Promise<void> {
+    const target = targetOf(this.names, spec.table);
+    const name = keysTableName(target);
+    const table = this.#client.dataset(this.names.dataset).table(name);
+    const [exists] = await table.exists();
+    if (!exists) {
+      await this.#client
+        .dataset(this.names.dataset)
+        .createTable(name, keysTableResource(spec))
+        .catch(ignoreConflict);
+      this.#log.info({ table: name }, 'bigquery_table_created');
+    }
+    const [metadata] = await table.getMetadata();
+    if ((metadata.labels as Record<string, string> | undefined)?.[KEYS_LABEL] === 'ready') return;
+    const sql = keysBackfillSql(spec, { target: this.#qualified(target), keys: this.#qualified(name) });
+    const id = `eventkit_keys_backfill_${Date.now()}_${Math.random().toString(36).slice(2, 10)}`;
+    await this.#jobs.run(id, 'query', queryConfig(sql, []), false);
+    await table.setMetadata({ labels: { ...(metadata.labels ?? {}), [KEYS_LABEL]: 'ready' } });
+    this.#log.info({ table: name, target }, 'bigquery_keys_filled');
   }
 
   async #query<T>(sql: string, params: QueryParameter[], extra: object = {}): Promise<T[]> {
@@ -207,6 +243,7 @@ export class BigQueryWarehouse implements Warehouse {
       target: this.#qualified(target),
       staging: this.#qualified(stagingName),
       ledger: this.#qualified(this.names.ledger),
+      keys: this.#qualified(keysTableName(target)),
     };
     const base = `eventkit_${job.id}_${shortHash(names.target)}`;
     const uris = job.files.map((f) => f.uri);

@@ -65,3 +65,32 @@ export function ledgerTableResource() {
     clustering: { fields: ['key'] },
   };
 }
+
+/** The dedup index of a target table (sql.ts, mergeScript): one narrow row per row of the target. */
+export const keysTableName = (target: string): string => `_eventkit_keys_${target}`;
+
+/** Labels of the keys table: `ready` once it holds a key for every row of the target (keysBackfillSql). */
+export const KEYS_LABEL = 'eventkit_keys';
+
+export function keysTableResource(spec: TableSpec) {
+  return {
+    description:
+      'eventkit dedup index: a 128-bit hash of each row key of the target and its time, written in the same transaction as the rows.',
+    schema: {
+      fields: [
+        {
+          name: 'key_hash',
+          type: 'BYTES',
+          mode: 'REQUIRED',
+          description: `First 16 bytes of SHA-256 of the row key (${spec.keyColumns.join(', ')})`,
+        },
+        { name: spec.timeColumn, type: 'TIMESTAMP', mode: 'REQUIRED', description: 'The row time' },
+      ],
+    },
+    // Partitioned like the target, so the merge's window prunes it the same way. Not clustered:
+    // the merge joins on the hash, and block pruning needs a constant filter; BYTES is not a
+    // clustering type anyway.
+    timePartitioning: { type: 'DAY', field: spec.timeColumn },
+    labels: { [KEYS_LABEL]: 'pending' },
+  };
+}
