@@ -544,9 +544,10 @@ export class SqlEngine {
       const types = await this.#columnTypes(ref);
       // Read through an alias (`t` AS X): the columns named X.`c` (a MERGE's INSERT list names the
       // target's columns it writes, not reads); else every column of the table the statement names.
-      const alias = new RegExp(`\`(?:${escape(table)}|${escape(short)})\`\\s+AS\\s+(\\w+)`, 'i').exec(
-        statement,
-      )?.[1];
+      const alias = new RegExp(
+        `\`(?:${escapeRegExp(table)}|${escapeRegExp(short)})\`\\s+AS\\s+(\\w+)`,
+        'i',
+      ).exec(statement)?.[1];
       const viaAlias = alias
         ? new Set([...statement.matchAll(new RegExp(`\\b${alias}\\.\`([^\`]+)\``, 'g'))].map((m) => m[1]!))
         : words;
@@ -637,7 +638,7 @@ export class SqlEngine {
   }
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The table a DML statement changes, as "p.d.t", or undefined for a read. */
 function mutatedTable(statement: string, projectId: string): string | undefined {

@@ -541,7 +541,7 @@ describe('BigQueryWarehouse requests', () => {
       'filled when created',
     );
     assert.equal(
-      (h.bq.table(DATASET, '_eventkit_keys_raw_events')?.resource as Body).labels.eventkit_keys,
+      (h.bq.table(DATASET, '_eventkit_keys_raw_events')?.resource as Body | undefined)?.labels?.eventkit_keys,
       'ready',
     );
     assert.equal((await h.rows('_eventkit_keys_raw_events')).length, 1);
