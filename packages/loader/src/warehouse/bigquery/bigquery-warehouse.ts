@@ -1,23 +1,25 @@
 // The production warehouse: BigQuery, loading the worker's files from GCS.
 //
-// One job (a group of files) is four steps, each a BigQuery job with a
-// deterministic id (`eventkit_{job id}_{destination hash}_{step}_{attempt}`, see
-// jobs.ts), so a rerun after a crash finds what already finished:
+// One job (a group of files) is four steps, each a BigQuery job with an id
+// from jobs.ts (`eventkit_{job id}_{destination hash}_{step}_{attempt}`), so a
+// rerun after a crash finds what already finished:
 //   1. a fresh staging table `_eventkit_staging_{table}_{job id}` (expires in a
 //      day, so an abandoned one cleans itself up);
 //   2. `load`: a load job from the gs:// URIs, PARQUET (errors: NDJSON), with
-//      the staging schema (JSON as STRING), WRITE_TRUNCATE, CREATE_NEVER;
+//      the staging schema (the files' columns, JSON as STRING), WRITE_TRUNCATE,
+//      CREATE_NEVER, ignoreUnknownValues false;
 //   3. `count`: rows and time span per file, from the files' metadata through a
 //      temporary external table (a loaded table has no _FILE_NAME), for the
 //      ledger and for the dedup window's bounds;
-//   4. `merge`: one multi-statement transaction — MERGE into the target with
-//      PARSE_JSON and the received_at partition filter, and the ledger rows —
-//      so rows and ledger commit together (sql.ts).
+//   4. `merge`: one multi-statement transaction — the staged rows whose key
+//      hash is not in the target's keys table within the window go into the
+//      target (PARSE_JSON) and their keys into the keys table, and the ledger
+//      rows are appended — so rows, keys and ledger commit together (sql.ts).
 // The staging table is then dropped. A failed step throws: nothing is
 // recorded, and the next run starts the job again (finished steps are reused).
 //
-// Table modifications: the target gets one MERGE per job and the ledger one
-// INSERT per job; a staging table is loaded once. Everything else is reads.
+// Table modifications: per job the target, its keys table and the ledger get
+// one INSERT each; a staging table is loaded once. Everything else is reads.
 import { createHash } from 'node:crypto';
 import type {
   LedgerSummary,
