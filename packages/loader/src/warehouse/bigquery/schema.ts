@@ -88,8 +88,7 @@ export function keysTableResource(spec: TableSpec) {
       ],
     },
     // Partitioned like the target, so the merge's window prunes it the same way. Not clustered:
-    // the merge joins on the hash, and block pruning needs a constant filter; BYTES is not a
-    // clustering type anyway.
+    // the merge joins on the hash, and clustering prunes blocks by constant filters.
     timePartitioning: { type: 'DAY', field: spec.timeColumn },
     labels: { [KEYS_LABEL]: 'pending' },
   };
