@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CliError, FileObjectStore, loadLoaderConfig, silentLogger } from '@eventkit/shared';
-import { backfillCommand, queryCommand, runCommand, statusCommand } from './main.ts';
+import { backfillCommand, createWarehouse, queryCommand, runCommand, statusCommand } from './main.ts';
 import { errorRow, putErrorFile, putEventFile } from './testing/fixtures.ts';
+import { BigQueryWarehouse } from './warehouse/bigquery/bigquery-warehouse.ts';
 
 const dirs: string[] = [];
 after(async () => {
@@ -29,6 +30,20 @@ function lines() {
 
 const cliError = (code: number, message: RegExp) => (err: unknown) =>
   err instanceof CliError && err.exitCode === code && message.test(err.message);
+
+// Bug: datasets always landed in the US (nothing passed a location to the warehouse).
+test('GCP_BIGQUERY_LOCATION reaches the BigQuery warehouse (its dataset and every job)', async () => {
+  const { config } = loadLoaderConfig({
+    GCP_GCS_BUCKET: 'lake',
+    GCP_PROJECT_ID: 'p',
+    GCP_BIGQUERY_DATASET: 'analytics',
+    GCP_BIGQUERY_LOCATION: 'europe-west1',
+  });
+  assert.equal(config.gcpBigqueryLocation, 'europe-west1');
+  const warehouse = await createWarehouse(config);
+  assert.ok(warehouse instanceof BigQueryWarehouse);
+  assert.equal(warehouse.location, 'europe-west1');
+});
 
 describe('loader commands', () => {
   test('query: a table or JSON rows; clear errors for a missing warehouse, bad SQL and writes', async () => {

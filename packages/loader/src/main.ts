@@ -45,11 +45,16 @@ export async function createWarehouse(config: LoaderConfig, logger?: Logger): Pr
   if (config.warehouse === 'bigquery') {
     // Loaded only when used: the client adds about half a second to every start.
     const { BigQuery } = await import('@google-cloud/bigquery');
-    const client = new BigQuery({ ...(config.gcpProjectId ? { projectId: config.gcpProjectId } : {}) });
+    const location = config.gcpBigqueryLocation;
+    const client = new BigQuery({
+      ...(config.gcpProjectId ? { projectId: config.gcpProjectId } : {}),
+      ...(location ? { location } : {}),
+    });
     return new BigQueryWarehouse({
       client,
       dataset,
       table: config.gcpBigqueryTable,
+      ...(location ? { location } : {}),
       ...(logger ? { logger } : {}),
     });
   }

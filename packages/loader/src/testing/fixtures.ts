@@ -1,25 +1,26 @@
 // Test support (never imported by runtime code): writes event and dead-letter
-// files exactly as the worker does — Parquet with the warehouse columns, strings
-// and JSON text as VARCHAR, timestamps as UTC Parquet timestamps, zstd, written
-// by DuckDB `COPY … TO` — under the object layout, through an ObjectStore.
+// files as the worker does, under the object layout, through an ObjectStore.
+// Event files come from the worker's own encoder (@eventkit/shared/parquet), so
+// what the warehouses are tested with is what the worker writes.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { ERROR_COLUMNS, type ObjectInfo, type ObjectStore, WAREHOUSE_COLUMNS } from '@eventkit/shared';
-import { ident, lit } from '../warehouse/duckdb/duckdb-file.ts';
+import { ERROR_COLUMNS, type ObjectInfo, type ObjectStore, type WarehouseRow } from '@eventkit/shared';
+import { ParquetEncoder } from '@eventkit/shared/parquet';
 
 export type RowInput = Record<string, unknown> & { message_id: string };
 
-let connection: Promise<DuckDBConnection> | undefined;
-const duck = () => {
-  connection ??= DuckDBInstance.create(':memory:').then(async (i) => {
-    const c = await i.connect();
-    await c.run(`SET TimeZone = 'UTC'`);
-    return c;
-  });
-  return connection;
+let encoder: Promise<ParquetEncoder> | undefined;
+/** One encoder for the test process (an in-memory DuckDB); its temporary directory goes at exit. */
+const sharedEncoder = () => {
+  if (!encoder) {
+    const tempDir = mkdtempSync(join(tmpdir(), 'eventkit-fixture-parquet-'));
+    process.once('exit', () => rmSync(tempDir, { recursive: true, force: true }));
+    encoder = ParquetEncoder.create({ tempDir });
+  }
+  return encoder;
 };
 
 /** A full events row from a few columns: the rest get plausible values. */
@@ -48,25 +49,10 @@ export function eventRow(row: RowInput): Record<string, unknown> {
   };
 }
 
-/** Writes rows as a Parquet file at `path` the way the worker does. */
+/** Writes rows as a Parquet file at `path`, with the worker's encoder. */
 export async function writeParquet(path: string, rows: readonly Record<string, unknown>[]): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'eventkit-fixture-'));
-  try {
-    const json = join(dir, 'rows.ndjson');
-    await writeFile(json, rows.map((r) => JSON.stringify(eventRow(r as RowInput))).join('\n'));
-    const schema = WAREHOUSE_COLUMNS.map((c) => `${lit(c.name)}: 'VARCHAR'`).join(', ');
-    const select = WAREHOUSE_COLUMNS.map((c) =>
-      c.type === 'TIMESTAMP' ? `CAST(${ident(c.name)} AS TIMESTAMPTZ) AS ${ident(c.name)}` : ident(c.name),
-    ).join(', ');
-    const source =
-      rows.length === 0
-        ? `(SELECT ${WAREHOUSE_COLUMNS.map((c) => `NULL::VARCHAR AS ${ident(c.name)}`).join(', ')} WHERE false)`
-        : `read_json(${lit(json)}, format = 'newline_delimited', columns = {${schema}})`;
-    const c = await duck();
-    await c.run(`COPY (SELECT ${select} FROM ${source}) TO ${lit(path)} (FORMAT parquet, COMPRESSION zstd)`);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const full = rows.map((r) => eventRow(r as RowInput) as WarehouseRow);
+  await writeFile(path, await (await sharedEncoder()).encodeRows(full));
 }
 
 export interface FileSpec {

@@ -251,6 +251,20 @@ export const SETTINGS = {
     }),
     default: 'raw_events',
   }),
+  gcpBigqueryLocation: setting({
+    env: 'GCP_BIGQUERY_LOCATION',
+    description:
+      'BigQuery location (US, EU, europe-west1, …) of the dataset and of every job. A dataset the loader creates goes there; an existing dataset elsewhere stops the loader. Unset: a new dataset goes to US, an existing one is used where it is.',
+    group: 'Google Cloud',
+    roles: ['loader'],
+    parser: text({
+      metavar: '<location>',
+      expected: 'a BigQuery location such as US, EU or europe-west1',
+      pattern: /^[A-Za-z][A-Za-z0-9-]{1,40}$/,
+    }),
+    optional: true,
+    defaultText: '— (new datasets: US)',
+  }),
   firestoreEmulatorHost: setting({
     env: 'FIRESTORE_EMULATOR_HOST',
     description: 'Firestore emulator address (e.g. localhost:8080); unset uses Firestore in the project.',

@@ -1,5 +1,5 @@
 // Where the worker lands events: GCS (Parquet), Firestore, or local files.
-import type { RoutedEvent } from '../event/types.ts';
+import type { Reason, RoutedEvent } from '../event/types.ts';
 
 /** Events of one stream and one partition, written together. */
 export interface EventBatch {
@@ -28,4 +28,21 @@ export interface EventSink {
   /** Resolves when the backing store is reachable (readiness). */
   check(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Some events of a batch can never be written by this sink (e.g. a value the
+ * store cannot represent), whatever the retries. Thrown before anything of
+ * the batch is written; the worker dead-letters the listed events as
+ * `processing` errors and writes the rest. Transient failures must never be
+ * reported this way.
+ */
+export class EventsRejectedError extends Error {
+  /** Indexes into the batch's events, each with why. */
+  readonly rejected: readonly { index: number; reason: Reason }[];
+  constructor(rejected: readonly { index: number; reason: Reason }[]) {
+    super(`${rejected.length} event(s) cannot be stored by this sink`);
+    this.name = 'EventsRejectedError';
+    this.rejected = rejected;
+  }
 }

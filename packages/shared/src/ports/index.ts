@@ -1,5 +1,5 @@
 export type { DeadLetterFilter, DeadLetterSink, DeadLetterStore } from './dead-letter.ts';
-export type { EventBatch, EventSink, WriteReceipt } from './event-sink.ts';
+export { type EventBatch, type EventSink, EventsRejectedError, type WriteReceipt } from './event-sink.ts';
 export {
   type DeleteOptions,
   type ListOptions,

@@ -1,9 +1,12 @@
 // A fake BigQuery REST API (v2) server for tests. The real @google-cloud/bigquery
 // client works against it: datasets, tables, jobs (load from gs:// URIs or an
 // upload, query incl. DML/MERGE) with client-chosen job ids (409 on reuse),
-// polling through PENDING → RUNNING → DONE, and query results. It executes no
-// SQL: tests script answers with `onQuery`/`onJob` and assert on the recorded
-// requests. Fault injection (`faults`) answers in BigQuery's error format.
+// polling through PENDING → RUNNING → DONE, and query results. Tables live in
+// DuckDB: load jobs read their Parquet/NDJSON files from the fake GCS and check
+// them against the schema, and query jobs run their SQL through a small
+// GoogleSQL → DuckDB translation (translate.ts) that fails on anything it does
+// not know. Tests may still script answers with `onQuery`/`onJob` and assert on
+// the recorded requests. Fault injection (`faults`) answers in BigQuery's error format.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OAuth2Client } from 'google-auth-library';
 import type { FakeGcsServer } from '../fake-gcs/fake-gcs-server.ts';
@@ -22,6 +25,7 @@ import {
   sendError,
   sendJson,
 } from '../http/server-kit.ts';
+import { SqlEngine } from './engine.ts';
 import {
   BigQueryModel,
   type ErrorProto,
@@ -30,7 +34,7 @@ import {
   type QueryHandler,
   type StoredTable,
 } from './model.ts';
-import { encodeRows, type TimestampFormat } from './rows.ts';
+import { encodeRows, type Row, type TimestampFormat } from './rows.ts';
 
 export interface FakeBigQueryOptions {
   /** Default project for `clientOptions()`; default `test-project`. */
@@ -98,6 +102,10 @@ export interface FakeBigQueryServer {
   datasetExists(datasetId: string, projectId?: string): boolean;
   /** Recorded requests whose method matches and whose path contains `pathPart` (or matches the RegExp). */
   requestsTo(method: string, pathPart: string | RegExp): RecordedRequest[];
+  /** Raw DuckDB on the fake's tables (schemas "project.dataset"): to seed benchmarks, not to test SQL. */
+  sql(text: string): Promise<Row[]>;
+  /** The rows a table holds now (loaded, merged, inserted by SQL). */
+  rows(datasetId: string, tableId: string, projectId?: string): Promise<Row[]>;
   /** Forgets datasets, jobs, handlers, requests and faults. */
   reset(): void;
   close(): Promise<void>;
@@ -149,8 +157,10 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
   const requests: RecordedRequest[] = [];
   let listening: ListeningServer | undefined;
   const url = () => listening?.url ?? '';
+  const engine = await SqlEngine.create();
   const newModel = () => {
-    const m = new BigQueryModel({ url, location, ...(options.gcs ? { gcs: options.gcs } : {}) });
+    engine.reset();
+    const m = new BigQueryModel({ url, location, ...(options.gcs ? { gcs: options.gcs } : {}) }, engine);
     m.pollsUntilDone = options.pollsUntilDone ?? 1;
     return m;
   };
@@ -168,7 +178,9 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
     projectId: string,
     page: { maxResults?: number; pageToken?: string; startIndex?: number; ts: TimestampFormat },
   ) => {
-    const job = model.job(projectId, jobId);
+    // Already found by the caller (with its location): look it up by id only.
+    const job = model.jobs.get(`${projectId}:${jobId}`);
+    if (!job) throw new HttpError(404, 'notFound', `Not found: Job ${projectId}:${jobId}`);
     if (job.state !== 'DONE') {
       return { kind, etag: job.resource.etag, jobReference: job.reference, jobComplete: false };
     }
@@ -199,7 +211,13 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
     };
   };
 
-  const route = (req: IncomingMessage, res: ServerResponse, u: URL, raw: Buffer, record: RecordedRequest) => {
+  const route = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    u: URL,
+    raw: Buffer,
+    record: RecordedRequest,
+  ) => {
     const method = req.method ?? 'GET';
     const q = queryRecord(u);
     const segs = u.pathname.split('/').filter(Boolean).map(decodeURIComponent);
@@ -216,7 +234,7 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
         if (!meta) throw new HttpError(400, 'invalid', 'multipart upload without job metadata');
         const body = (parseJson(meta.body) ?? {}) as Record<string, unknown>;
         record.body = body;
-        return sendJson(res, 200, model.insertJob(p, body, media?.body ?? Buffer.alloc(0)).resource);
+        return sendJson(res, 200, (await model.insertJob(p, body, media?.body ?? Buffer.alloc(0))).resource);
       }
     }
     if (segs[0] !== 'bigquery' || segs[1] !== 'v2' || segs[2] !== 'projects' || !segs[3]) {
@@ -226,7 +244,7 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
     const [collection, id, sub, subId, action] = segs.slice(4);
     if (collection === 'datasets') {
       if (id === undefined) {
-        if (method === 'POST') return sendJson(res, 200, model.insertDataset(p, json()).resource);
+        if (method === 'POST') return sendJson(res, 200, (await model.insertDataset(p, json())).resource);
         if (method === 'GET') {
           const datasets = [...model.datasets.values()].filter((d) => d.projectId === p);
           return sendJson(res, 200, {
@@ -247,12 +265,12 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
           return sendJson(res, 200, dataset.resource);
         }
         if (method === 'DELETE') {
-          model.deleteDataset(p, id, q.deleteContents === 'true');
+          await model.deleteDataset(p, id, q.deleteContents === 'true');
           return void res.writeHead(204).end();
         }
       } else if (sub === 'tables') {
         if (subId === undefined) {
-          if (method === 'POST') return sendJson(res, 200, model.insertTable(p, id, json()).resource);
+          if (method === 'POST') return sendJson(res, 200, (await model.insertTable(p, id, json())).resource);
           if (method === 'GET') {
             const tables = [...model.dataset(p, id).tables.values()];
             return sendJson(res, 200, {
@@ -271,7 +289,7 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
           if (method === 'PATCH' || method === 'PUT')
             return sendJson(res, 200, model.patchTable(p, id, subId, json()).resource);
           if (method === 'DELETE') {
-            model.deleteTable(p, id, subId);
+            await model.deleteTable(p, id, subId);
             return void res.writeHead(204).end();
           }
         } else if (action === 'insertAll' && method === 'POST') {
@@ -297,7 +315,7 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
     }
     if (collection === 'jobs') {
       if (id === undefined) {
-        if (method === 'POST') return sendJson(res, 200, model.insertJob(p, json()).resource);
+        if (method === 'POST') return sendJson(res, 200, (await model.insertJob(p, json())).resource);
         if (method === 'GET') {
           return sendJson(res, 200, {
             kind: 'bigquery#jobList',
@@ -306,7 +324,7 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
         }
       } else if (sub === undefined && method === 'GET') {
         const job = model.job(p, id, q.location);
-        model.read(job);
+        await model.read(job);
         return sendJson(res, 200, job.resource);
       } else if (sub === 'cancel' && method === 'POST') {
         const job = model.job(p, id, q.location);
@@ -317,7 +335,7 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
     if (collection === 'queries') {
       if (id === undefined && method === 'POST') {
         const body = json();
-        const job = model.insertJob(p, {
+        const job = await model.insertJob(p, {
           jobReference: {
             projectId: p,
             ...(typeof body.location === 'string' ? { location: body.location } : {}),
@@ -352,7 +370,7 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
       }
       if (id !== undefined && method === 'GET') {
         const job = model.job(p, id, q.location);
-        model.read(job);
+        await model.read(job);
         return sendJson(
           res,
           200,
@@ -396,7 +414,7 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
         record.injected = true;
         return;
       }
-      route(req, res, u, raw, record);
+      await route(req, res, u, raw, record);
     } catch (err) {
       if (err instanceof HttpError) sendError(res, err);
       else sendError(res, new HttpError(500, 'internalError', `fake-bigquery: ${(err as Error).message}`));
@@ -455,7 +473,12 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
       requests.length = 0;
       faults.clear();
     },
-    close: () => server.close(),
+    sql: (text) => engine.sql(text),
+    rows: (datasetId, tableId, projectId = defaultProject) => engine.rows({ projectId, datasetId, tableId }),
+    close: async () => {
+      await server.close();
+      await engine.close();
+    },
   };
 }
 

@@ -96,8 +96,10 @@ describe('fake BigQuery with the real @google-cloud/bigquery client', () => {
   test('a load job from gs:// URIs keeps its jobId; reusing the id answers 409 and the job can be fetched', async () => {
     await bigquery.createDataset(DATASET);
     gcs.createBucket('lake');
-    gcs.putObject('lake', 'events/stream=web/a.ndjson', '{"message_id":"1"}\n{"message_id":"2"}\n');
-    gcs.putObject('lake', 'events/stream=web/b.ndjson', '{"message_id":"3"}\n');
+    const row = (id: string) =>
+      `${JSON.stringify({ message_id: id, source: 'web', received_at: '2026-11-27T10:00:00Z' })}\n`;
+    gcs.putObject('lake', 'events/stream=web/a.ndjson', row('1') + row('2'));
+    gcs.putObject('lake', 'events/stream=web/b.ndjson', row('3'));
     server.pollsUntilDone = 2;
 
     const table = bigquery.dataset(DATASET).table('staging_run_1');

@@ -1,10 +1,21 @@
 // State of the fake BigQuery: datasets, tables and jobs, and the job lifecycle
 // (PENDING → RUNNING → DONE after a configurable number of polls, scripted
-// failures, query results from test handlers). Nothing here executes SQL.
+// failures). Data lives in the SqlEngine (engine.ts): load jobs read their
+// files, query jobs run their SQL, unless a test handler answers first.
+// Rules modelled here, each with the page it comes from:
+// - job ids are unique in a project forever: any existing id, failed or not,
+//   answers 409 duplicate (https://cloud.google.com/bigquery/docs/running-jobs#generate-jobid);
+// - a dataset is created in the requested location, else the default (US), and
+//   a job runs in one location: a job given a location other than its
+//   datasets' fails notFound, and jobs.get without a location does not find a
+//   job in a single region (https://cloud.google.com/bigquery/docs/locations#specify_locations,
+//   https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/get).
 import { randomUUID } from 'node:crypto';
 import type { FakeGcsServer } from '../fake-gcs/fake-gcs-server.ts';
 import { HttpError } from '../http/server-kit.ts';
+import type { SourceFile, SqlEngine } from './engine.ts';
 import { decodeParams, inferSchema, type Row, type TableField } from './rows.ts';
+import type { WireParam } from './translate.ts';
 
 /** BigQuery's ErrorProto, as in `status.errorResult` and `status.errors[]`. */
 export interface ErrorProto {
@@ -32,6 +43,8 @@ export interface QueryResult {
   dmlStats?: { insertedRowCount?: number; updatedRowCount?: number; deletedRowCount?: number };
   /** Fails the job with this errorResult. */
   error?: ErrorProto;
+  /** statistics.query.totalBytesProcessed (the SQL engine's bytes model; 0 for scripted answers). */
+  bytesProcessed?: number;
 }
 
 export interface QueryContext {
@@ -92,6 +105,10 @@ interface JobRecord extends FakeJob {
   script: JobScript;
   errors?: ErrorProto[];
   statistics: Record<string, unknown>;
+  /** Modification counts of the tables when the job was inserted (the concurrent-transaction rule). */
+  startVersions: Map<string, number>;
+  /** Whether the job's location was given (else it was inferred). */
+  locationGiven: boolean;
   /** Set when a query job finishes. */
   result?: { schema: TableField[]; rows: Row[]; affectedRows?: number; dmlStats?: Record<string, string> };
 }
@@ -109,13 +126,15 @@ export class BigQueryModel {
   readonly queryHandlers: QueryHandler[] = [];
   readonly jobHandlers: JobHandler[] = [];
   readonly #opts: ModelOptions;
+  readonly engine: SqlEngine;
 
-  constructor(opts: ModelOptions) {
+  constructor(opts: ModelOptions, engine: SqlEngine) {
     this.#opts = opts;
+    this.engine = engine;
   }
 
   // --- datasets and tables ---------------------------------------------------
-  insertDataset(projectId: string, body: Record<string, unknown>): StoredDataset {
+  async insertDataset(projectId: string, body: Record<string, unknown>): Promise<StoredDataset> {
     const ref = (body.datasetReference ?? {}) as { datasetId?: string; projectId?: string };
     const datasetId = ref.datasetId;
     if (!datasetId)
@@ -142,6 +161,7 @@ export class BigQueryModel {
       },
     };
     this.datasets.set(key, dataset);
+    await this.engine.createDataset(projectId, datasetId);
     return dataset;
   }
 
@@ -151,15 +171,20 @@ export class BigQueryModel {
     return dataset;
   }
 
-  deleteDataset(projectId: string, datasetId: string, deleteContents: boolean): void {
+  async deleteDataset(projectId: string, datasetId: string, deleteContents: boolean): Promise<void> {
     const dataset = this.dataset(projectId, datasetId);
     if (dataset.tables.size > 0 && !deleteContents) {
       throw new HttpError(400, 'resourceInUse', `Dataset ${projectId}:${datasetId} is still in use`);
     }
     this.datasets.delete(`${projectId}.${datasetId}`);
+    await this.engine.dropDataset(projectId, datasetId);
   }
 
-  insertTable(projectId: string, datasetId: string, body: Record<string, unknown>): StoredTable {
+  async insertTable(
+    projectId: string,
+    datasetId: string,
+    body: Record<string, unknown>,
+  ): Promise<StoredTable> {
     const dataset = this.dataset(projectId, datasetId);
     const ref = (body.tableReference ?? {}) as { tableId?: string };
     const tableId = ref.tableId;
@@ -188,6 +213,7 @@ export class BigQueryModel {
       },
     };
     dataset.tables.set(tableId, table);
+    if (!body.view) await this.engine.createTable({ projectId, datasetId, tableId }, fieldsOf(body));
     return table;
   }
 
@@ -209,18 +235,25 @@ export class BigQueryModel {
     return table;
   }
 
-  deleteTable(projectId: string, datasetId: string, tableId: string): void {
+  async deleteTable(projectId: string, datasetId: string, tableId: string): Promise<void> {
     this.table(projectId, datasetId, tableId);
     this.dataset(projectId, datasetId).tables.delete(tableId);
+    await this.engine.dropTable({ projectId, datasetId, tableId });
   }
 
   // --- jobs --------------------------------------------------------------------
-  insertJob(projectId: string, body: Record<string, unknown>, uploadedData?: Buffer): JobRecord {
+  async insertJob(
+    projectId: string,
+    body: Record<string, unknown>,
+    uploadedData?: Buffer,
+  ): Promise<JobRecord> {
     const given = (body.jobReference ?? {}) as Partial<JobReference>;
+    const configuration0 = (body.configuration ?? {}) as Record<string, unknown>;
     const reference: JobReference = {
       projectId: given.projectId ?? projectId,
       jobId: given.jobId ?? `job_${randomUUID().replaceAll('-', '_')}`,
-      location: given.location ?? this.#opts.location,
+      // Without a location BigQuery runs the job where its datasets are.
+      location: given.location ?? this.#inferLocation(given.projectId ?? projectId, configuration0),
     };
     const key = `${reference.projectId}:${reference.jobId}`;
     if (this.jobs.has(key)) {
@@ -243,6 +276,8 @@ export class BigQueryModel {
       reads: 0,
       remainingPolls: 0,
       script: {},
+      startVersions: this.engine.versions(),
+      locationGiven: given.location !== undefined,
       statistics: { creationTime: String(Date.now()) },
       ...(type === 'QUERY' && typeof query?.query === 'string' ? { sql: query.query } : {}),
       ...(uploadedData ? { uploadedData } : {}),
@@ -253,13 +288,18 @@ export class BigQueryModel {
     this.jobs.set(key, job);
     job.script = firstDefined(this.jobHandlers, (h) => h(job)) ?? {};
     job.remainingPolls = job.script.pollsUntilDone ?? this.pollsUntilDone;
-    if (job.remainingPolls <= 0) this.#finish(job);
+    if (job.remainingPolls <= 0) await this.#finish(job);
     return job;
   }
 
   job(projectId: string, jobId: string, location?: string): JobRecord {
     const job = this.jobs.get(`${projectId}:${jobId}`);
-    if (!job || (location && location.toUpperCase() !== job.reference.location.toUpperCase())) {
+    const where = job?.reference.location.toUpperCase() ?? '';
+    const mismatch = location
+      ? location.toUpperCase() !== where
+      : // jobs.get must name the location of a job in a single region.
+        !['US', 'EU'].includes(where);
+    if (!job || mismatch) {
       throw new HttpError(
         404,
         'notFound',
@@ -270,11 +310,11 @@ export class BigQueryModel {
   }
 
   /** A poll: moves the job one step towards DONE. */
-  read(job: JobRecord): void {
+  async read(job: JobRecord): Promise<void> {
     job.reads += 1;
     if (job.state === 'DONE') return;
     job.remainingPolls -= 1;
-    if (job.remainingPolls <= 0) this.#finish(job);
+    if (job.remainingPolls <= 0) await this.#finish(job);
     else {
       job.state = 'RUNNING';
       job.statistics.startTime ??= String(Date.now());
@@ -311,7 +351,7 @@ export class BigQueryModel {
     };
   }
 
-  #finish(job: JobRecord): void {
+  async #finish(job: JobRecord): Promise<void> {
     const now = String(Date.now());
     job.statistics.startTime ??= now;
     job.statistics.endTime = now;
@@ -320,8 +360,9 @@ export class BigQueryModel {
       this.#fail(job, job.script.errorResult, job.script.errors);
     } else {
       try {
-        if (job.type === 'QUERY') this.#finishQuery(job);
-        if (job.type === 'LOAD') this.#finishLoad(job);
+        this.#checkLocation(job);
+        if (job.type === 'QUERY') await this.#finishQuery(job);
+        if (job.type === 'LOAD') await this.#finishLoad(job);
       } catch (err) {
         const proto =
           err instanceof HttpError
@@ -342,13 +383,42 @@ export class BigQueryModel {
     job.errors = errors ?? [errorResult];
   }
 
-  #finishQuery(job: JobRecord): void {
+  async #finishQuery(job: JobRecord): Promise<void> {
     const sql = job.sql ?? '';
     const statementType = statementTypeOf(sql);
-    const config = (job.configuration.query ?? {}) as { queryParameters?: unknown };
+    const config = (job.configuration.query ?? {}) as {
+      queryParameters?: unknown;
+      tableDefinitions?: Record<
+        string,
+        { sourceUris?: string[]; sourceFormat?: string; schema?: { fields?: TableField[] } }
+      >;
+    };
     const params = decodeParams(config.queryParameters);
     const answer = firstDefined(this.queryHandlers, (h) => h(sql, { job, params }));
-    const result: QueryResult = Array.isArray(answer) ? { rows: answer } : (answer ?? {});
+    // No handler answered: the SQL runs (translated to DuckDB); what the translation does not know fails the job.
+    const result: QueryResult = Array.isArray(answer)
+      ? { rows: answer }
+      : (answer ??
+        (await this.engine.run(sql, {
+          projectId: job.reference.projectId,
+          params: (Array.isArray(config.queryParameters) ? config.queryParameters : []) as WireParam[],
+          externalTables: Object.fromEntries(
+            Object.entries(config.tableDefinitions ?? {}).map(([name, def]) => [
+              name,
+              {
+                files: this.#sourceFiles(def.sourceUris ?? []),
+                format: def.sourceFormat ?? 'CSV',
+                ...(def.schema?.fields ? { schema: def.schema.fields } : {}),
+              },
+            ]),
+          ),
+          startVersions: job.startVersions,
+          partitionField: (t) => {
+            const [p, d, name] = t.split('.');
+            const resource = this.datasets.get(`${p}.${d}`)?.tables.get(name ?? '')?.resource;
+            return (resource?.timePartitioning as { field?: string } | undefined)?.field;
+          },
+        })));
     if (result.error) throw new HttpError(400, result.error.reason, result.error.message);
     const rows = result.rows ?? [];
     const schema = result.schema ?? inferSchema(rows);
@@ -361,43 +431,36 @@ export class BigQueryModel {
       ...(affected !== undefined ? { affectedRows: affected } : {}),
       ...(dmlStats ? { dmlStats } : {}),
     };
+    const bytes = String(result.bytesProcessed ?? 0);
     job.statistics.query = {
       statementType,
-      totalBytesProcessed: '0',
-      totalBytesBilled: '0',
+      totalBytesProcessed: bytes,
+      totalBytesBilled: bytes,
       cacheHit: false,
       ...(isDml ? {} : { schema: { fields: schema } }),
       ...(affected !== undefined ? { numDmlAffectedRows: String(affected) } : {}),
       ...(dmlStats ? { dmlStats } : {}),
     };
-    job.statistics.totalBytesProcessed = '0';
+    job.statistics.totalBytesProcessed = bytes;
   }
 
-  #finishLoad(job: JobRecord): void {
+  async #finishLoad(job: JobRecord): Promise<void> {
     const load = (job.configuration.load ?? {}) as {
       sourceUris?: string[];
       destinationTable?: { projectId?: string; datasetId?: string; tableId?: string };
       createDisposition?: string;
-      schema?: unknown;
+      writeDisposition?: string;
+      schema?: { fields?: TableField[] };
       sourceFormat?: string;
-      skipLeadingRows?: number;
+      ignoreUnknownValues?: boolean;
     };
     const uris = load.sourceUris ?? [];
-    let inputFileBytes = job.uploadedData?.length ?? 0;
-    let outputRows = job.uploadedData
-      ? countRows(job.uploadedData, load.sourceFormat, load.skipLeadingRows)
-      : 0;
-    const gcs = this.#opts.gcs;
-    if (gcs) {
-      for (const uri of uris) {
-        const matched = matchGcsUri(gcs, uri);
-        if (matched.length === 0) throw new HttpError(404, 'notFound', `Not found: URI ${uri}`);
-        for (const object of matched) {
-          inputFileBytes += object.size;
-          outputRows += countRows(object.data, load.sourceFormat, load.skipLeadingRows);
-        }
-      }
-    }
+    const files: SourceFile[] = job.uploadedData
+      ? [{ uri: 'upload', data: job.uploadedData }]
+      : this.#opts.gcs
+        ? this.#sourceFiles(uris)
+        : [];
+    const inputFileBytes = files.reduce((n, f) => n + f.data.length, 0);
     const dest = load.destinationTable ?? {};
     const projectId = dest.projectId ?? job.reference.projectId;
     const datasetId = dest.datasetId ?? '';
@@ -408,13 +471,23 @@ export class BigQueryModel {
       table = this.table(projectId, datasetId, tableId);
     } catch (err) {
       if (load.createDisposition === 'CREATE_NEVER') throw err;
-      table = this.insertTable(projectId, datasetId, {
+      table = await this.insertTable(projectId, datasetId, {
         tableReference: { projectId, datasetId, tableId },
         ...(load.schema ? { schema: load.schema } : {}),
       });
     }
+    const outputRows = await this.engine.load({
+      files,
+      format: load.sourceFormat ?? 'CSV',
+      destination: { projectId, datasetId, tableId },
+      schema: load.schema?.fields ?? fieldsOf(table.resource),
+      ignoreUnknownValues: load.ignoreUnknownValues === true,
+      // A load job appends unless told otherwise.
+      writeDisposition: load.writeDisposition ?? 'WRITE_APPEND',
+    });
     table.loadedUris.push(...uris);
-    table.resource.numRows = String(Number(table.resource.numRows ?? 0) + outputRows);
+    const before = load.writeDisposition === 'WRITE_TRUNCATE' ? 0 : Number(table.resource.numRows ?? 0);
+    table.resource.numRows = String(before + outputRows);
     job.statistics.load = {
       inputFiles: String(uris.length || (job.uploadedData ? 1 : 0)),
       inputFileBytes: String(inputFileBytes),
@@ -423,6 +496,61 @@ export class BigQueryModel {
       badRecords: '0',
     };
   }
+
+  /** The fake GCS objects of gs:// URIs (wildcards too); a URI that matches nothing fails the job. */
+  #sourceFiles(uris: readonly string[]): SourceFile[] {
+    const gcs = this.#opts.gcs;
+    if (!gcs) return [];
+    return uris.flatMap((uri) => {
+      const matched = matchGcsUri(gcs, uri);
+      if (matched.length === 0) throw new HttpError(404, 'notFound', `Not found: URI ${uri}`);
+      const bucket = /^gs:\/\/([^/]+)\//.exec(uri)?.[1] ?? '';
+      return matched.map((o) => ({ uri: `gs://${bucket}/${o.name}`, data: o.data }));
+    });
+  }
+
+  /** The datasets a job reads or writes: a load's destination, the `project.dataset.table` names of a query. */
+  #datasetsOf(projectId: string, configuration: Record<string, unknown>): StoredDataset[] {
+    const refs: [string, string][] = [];
+    const load = configuration.load as
+      | { destinationTable?: { projectId?: string; datasetId?: string } }
+      | undefined;
+    if (load?.destinationTable?.datasetId) {
+      refs.push([load.destinationTable.projectId ?? projectId, load.destinationTable.datasetId]);
+    }
+    const sql = (configuration.query as { query?: unknown } | undefined)?.query;
+    if (typeof sql === 'string') {
+      for (const m of sql.matchAll(/`([^`.]+)\.([^`.]+)\.[^`.]+`/g)) refs.push([m[1]!, m[2]!]);
+    }
+    return refs.flatMap(([p, d]) => {
+      const dataset = this.datasets.get(`${p}.${d}`);
+      return dataset ? [dataset] : [];
+    });
+  }
+
+  #inferLocation(projectId: string, configuration: Record<string, unknown>): string {
+    const first = this.#datasetsOf(projectId, configuration)[0];
+    return String(first?.resource.location ?? this.#opts.location);
+  }
+
+  /** A job runs where its datasets are: another location does not find them. */
+  #checkLocation(job: JobRecord): void {
+    for (const dataset of this.#datasetsOf(job.reference.projectId, job.configuration)) {
+      const where = String(dataset.resource.location);
+      if (where.toUpperCase() !== job.reference.location.toUpperCase()) {
+        throw new HttpError(
+          404,
+          'notFound',
+          `Not found: Dataset ${dataset.projectId}:${dataset.datasetId} was not found in location ${job.reference.location}`,
+        );
+      }
+    }
+  }
+}
+
+/** The schema fields of a table resource (or a create-table body). */
+function fieldsOf(resource: Record<string, unknown>): TableField[] {
+  return ((resource.schema ?? {}) as { fields?: TableField[] }).fields ?? [];
 }
 
 function jobType(configuration: Record<string, unknown>): JobType {
@@ -472,16 +600,6 @@ function matchGcsUri(gcs: FakeGcsServer, uri: string) {
   return objects.filter(
     (o) => o.name.startsWith(head) && o.name.endsWith(tail) && o.name.length >= pattern.length - 1,
   );
-}
-
-function countRows(data: Buffer, format: string | undefined, skipLeadingRows: number | undefined): number {
-  const f = (format ?? 'CSV').toUpperCase();
-  if (f !== 'NEWLINE_DELIMITED_JSON' && f !== 'CSV') return 0;
-  const lines = data
-    .toString('utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '').length;
-  return f === 'CSV' ? Math.max(lines - (skipLeadingRows ?? 0), 0) : lines;
 }
 
 function firstDefined<H, R>(handlers: readonly H[], call: (h: H) => R | undefined): R | undefined {

@@ -1,6 +1,7 @@
-// Opt-in: the warehouse contract against a real BigQuery project, which runs
-// the SQL the fake server cannot (the MERGE transaction, PARSE_JSON, the
-// external-table count). It needs application default credentials and:
+// Opt-in: the warehouse contract against a real BigQuery project. The fake
+// server runs the same SQL through a GoogleSQL → DuckDB translation; this runs
+// it on BigQuery itself (the merge transaction with its keys table, PARSE_JSON,
+// the external-table count). It needs application default credentials and:
 //   EVENTKIT_TEST_BIGQUERY_PROJECT  a project where it may create and delete a dataset
 //   EVENTKIT_TEST_GCS_BUCKET        a bucket in the same location for the test files
 //   EVENTKIT_TEST_BIGQUERY_LOCATION optional, default US

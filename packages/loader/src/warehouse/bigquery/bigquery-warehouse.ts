@@ -1,23 +1,25 @@
 // The production warehouse: BigQuery, loading the worker's files from GCS.
 //
-// One job (a group of files) is four steps, each a BigQuery job with a
-// deterministic id (`eventkit_{job id}_{destination hash}_{step}_{attempt}`, see
-// jobs.ts), so a rerun after a crash finds what already finished:
+// One job (a group of files) is four steps, each a BigQuery job with an id
+// from jobs.ts (`eventkit_{job id}_{destination hash}_{step}_{attempt}`), so a
+// rerun after a crash finds what already finished:
 //   1. a fresh staging table `_eventkit_staging_{table}_{job id}` (expires in a
 //      day, so an abandoned one cleans itself up);
 //   2. `load`: a load job from the gs:// URIs, PARQUET (errors: NDJSON), with
-//      the staging schema (JSON as STRING), WRITE_TRUNCATE, CREATE_NEVER;
+//      the staging schema (the files' columns, JSON as STRING), WRITE_TRUNCATE,
+//      CREATE_NEVER, ignoreUnknownValues false;
 //   3. `count`: rows and time span per file, from the files' metadata through a
 //      temporary external table (a loaded table has no _FILE_NAME), for the
 //      ledger and for the dedup window's bounds;
-//   4. `merge`: one multi-statement transaction — MERGE into the target with
-//      PARSE_JSON and the received_at partition filter, and the ledger rows —
-//      so rows and ledger commit together (sql.ts).
+//   4. `merge`: one multi-statement transaction — the staged rows whose key
+//      hash is not in the target's keys table within the window go into the
+//      target (PARSE_JSON) and their keys into the keys table, and the ledger
+//      rows are appended — so rows, keys and ledger commit together (sql.ts).
 // The staging table is then dropped. A failed step throws: nothing is
 // recorded, and the next run starts the job again (finished steps are reused).
 //
-// Table modifications: the target gets one MERGE per job and the ledger one
-// INSERT per job; a staging table is loaded once. Everything else is reads.
+// Table modifications: per job the target, its keys table and the ledger get
+// one INSERT each; a staging table is loaded once. Everything else is reads.
 import { createHash } from 'node:crypto';
 import type {
   LedgerSummary,
@@ -38,9 +40,18 @@ import {
   stringParam,
   timestampParam,
 } from './params.ts';
-import { ledgerTableResource, stagingFields, targetTableResource } from './schema.ts';
+import {
+  KEYS_LABEL,
+  keysTableName,
+  keysTableResource,
+  ledgerTableResource,
+  stagingFields,
+  targetTableResource,
+} from './schema.ts';
 import {
   countFilesSql,
+  jobLedgerSql,
+  keysBackfillSql,
   lastLoadedKeysSql,
   ledgerSummarySql,
   loadedKeysSql,
@@ -54,7 +65,12 @@ export interface BigQueryWarehouseOptions {
   dataset: string;
   /** GCP_BIGQUERY_TABLE (dead letters go to `{table}_errors`). */
   table: string;
-  /** Location of a dataset the loader creates; an existing dataset's own location is always used. */
+  /**
+   * GCP_BIGQUERY_LOCATION: where a dataset the loader creates goes and where
+   * every job runs. An existing dataset in another location is an error (the
+   * loader would otherwise run its jobs somewhere the operator did not ask
+   * for). Unset: a new dataset goes to US, an existing one is used where it is.
+   */
   location?: string;
   logger?: Logger;
   pollIntervalMs?: number;
@@ -110,6 +126,11 @@ export class BigQueryWarehouse implements Warehouse {
     });
   }
 
+  /** Where the jobs run: GCP_BIGQUERY_LOCATION, else the dataset's location once known. */
+  get location(): string | undefined {
+    return this.#location;
+  }
+
   get projectId(): string {
     return String(this.#client.projectId);
   }
@@ -122,13 +143,20 @@ export class BigQueryWarehouse implements Warehouse {
     const dataset = this.#client.dataset(this.names.dataset);
     try {
       const [metadata] = await dataset.getMetadata();
-      this.#location = metadata.location ?? this.#location;
+      const where = metadata.location as string | undefined;
+      if (this.#o.location && where && where.toUpperCase() !== this.#o.location.toUpperCase()) {
+        throw new Error(
+          `BigQuery dataset ${this.projectId}.${this.names.dataset} is in ${where}, but GCP_BIGQUERY_LOCATION is ${this.#o.location}: set GCP_BIGQUERY_LOCATION=${where}, or use another dataset`,
+        );
+      }
+      this.#location = where ?? this.#location;
     } catch (err) {
       if ((err as { code?: number }).code !== 404) throw err;
-      await this.#client
-        .createDataset(this.names.dataset, this.#o.location ? { location: this.#o.location } : {})
-        .catch(ignoreConflict);
-      this.#log.info({ dataset: this.names.dataset }, 'bigquery_dataset_created');
+      // BigQuery's default location is US; saying it keeps the jobs' location known.
+      const location = this.#o.location ?? 'US';
+      await this.#client.createDataset(this.names.dataset, { location }).catch(ignoreConflict);
+      this.#location = location;
+      this.#log.info({ dataset: this.names.dataset, location }, 'bigquery_dataset_created');
     }
     const tables: [string, object][] = [
       [this.names.events, targetTableResource(specFor('events'), 'eventkit events (one row per event)')],
@@ -141,6 +169,34 @@ export class BigQueryWarehouse implements Warehouse {
       await dataset.createTable(name, resource).catch(ignoreConflict);
       this.#log.info({ table: name }, 'bigquery_table_created');
     }
+    for (const table of ['events', 'errors'] as const) await this.#ensureKeys(specFor(table));
+  }
+
+  /**
+   * The target's keys table, holding a key for every row of the target before
+   * any merge uses it: a new one (or one whose fill was interrupted) is filled
+   * from the target in one transaction and then labelled ready. Upgrading a
+   * loader whose targets already hold rows costs one read of their key columns.
+   */
+  async #ensureKeys(spec: TableSpec): Promise<void> {
+    const target = targetOf(this.names, spec.table);
+    const name = keysTableName(target);
+    const table = this.#client.dataset(this.names.dataset).table(name);
+    const [exists] = await table.exists();
+    if (!exists) {
+      await this.#client
+        .dataset(this.names.dataset)
+        .createTable(name, keysTableResource(spec))
+        .catch(ignoreConflict);
+      this.#log.info({ table: name }, 'bigquery_table_created');
+    }
+    const [metadata] = await table.getMetadata();
+    if ((metadata.labels as Record<string, string> | undefined)?.[KEYS_LABEL] === 'ready') return;
+    const sql = keysBackfillSql(spec, { target: this.#qualified(target), keys: this.#qualified(name) });
+    const id = `eventkit_keys_backfill_${Date.now()}_${Math.random().toString(36).slice(2, 10)}`;
+    await this.#jobs.run(id, 'query', queryConfig(sql, []), false);
+    await table.setMetadata({ labels: { ...(metadata.labels ?? {}), [KEYS_LABEL]: 'ready' } });
+    this.#log.info({ table: name, target }, 'bigquery_keys_filled');
   }
 
   async #query<T>(sql: string, params: QueryParameter[], extra: object = {}): Promise<T[]> {
@@ -189,22 +245,30 @@ export class BigQueryWarehouse implements Warehouse {
       target: this.#qualified(target),
       staging: this.#qualified(stagingName),
       ledger: this.#qualified(this.names.ledger),
+      keys: this.#qualified(keysTableName(target)),
     };
     const base = `eventkit_${job.id}_${shortHash(names.target)}`;
     const uris = job.files.map((f) => f.uri);
 
     // 0. Finished before (a rerun of a job whose merge committed): change nothing.
     const merged = await this.#jobs.findSucceeded(base, 'merge');
-    if (merged) {
-      const counted = await this.#jobs.findSucceeded(base, 'count');
+    if (merged.found) {
+      const counted = (await this.#jobs.findSucceeded(base, 'count')).found;
       const counts = counted ? await this.#jobs.rows<CountRow>(counted.job) : [];
-      const [result] = await this.#jobs.rows<{ rows_inserted: number }>(merged.job);
+      const [result] = await this.#jobs.rows<{ rows_inserted: number }>(merged.found.job);
       return {
         jobId: job.id,
         rowsRead: counts.reduce((n, r) => n + Number(r.row_count), 0),
         rowsInserted: Number(result?.rows_inserted ?? 0),
         alreadyDone: true,
       };
+    }
+    if (merged.exhausted) {
+      // Every deterministic merge id failed, so a later merge ran under an id
+      // no rerun can guess. Whether it committed is in the ledger, written in
+      // the same transaction as the rows: the ledger is the truth.
+      const recorded = await this.#recorded(job, target);
+      if (recorded) return { jobId: job.id, ...recorded, alreadyDone: true };
     }
 
     // 1. A fresh staging table. If it already existed, an earlier run's load into
@@ -267,6 +331,24 @@ export class BigQueryWarehouse implements Warehouse {
     return { jobId: job.id, rowsRead, rowsInserted, alreadyDone: merge.reused };
   }
 
+  /** The job's ledger rows, if its merge committed (rows inserted are not recorded: 0). */
+  async #recorded(
+    job: LoadJob,
+    target: string,
+  ): Promise<{ rowsRead: number; rowsInserted: number } | undefined> {
+    const since = oldestFolderDay(job.files.map((f) => f.key));
+    const [row] = await this.#query<{ files: number; row_count: number }>(
+      jobLedgerSql(this.#qualified(this.names.ledger), since !== undefined),
+      [
+        stringParam('job_id', job.id),
+        stringParam('target_table', target),
+        ...(since ? [timestampParam('since', since)] : []),
+      ],
+    );
+    if (Number(row?.files ?? 0) === 0) return undefined;
+    return { rowsRead: Number(row?.row_count ?? 0), rowsInserted: 0 };
+  }
+
   async #createStaging(name: string, spec: TableSpec): Promise<boolean> {
     const expirationTime = String(Date.now() + (this.#o.stagingExpirationMs ?? DAY_MS));
     try {
@@ -321,7 +403,12 @@ function loadConfig(
       schema: { fields: stagingFields(spec) },
       createDisposition: 'CREATE_NEVER',
       writeDisposition: 'WRITE_TRUNCATE',
-      ...(spec.format === 'ndjson' ? { ignoreUnknownValues: false, maxBadRecords: 0 } : {}),
+      // Said out loud, though they are the defaults: a column the staging schema
+      // does not know (a Parquet column, an NDJSON field) fails the load instead
+      // of being dropped, so a drift between the worker's files and this schema
+      // is loud (schema.ts, stagingFields).
+      ignoreUnknownValues: false,
+      maxBadRecords: 0,
     },
   };
 }
@@ -333,6 +420,23 @@ function externalFiles(spec: TableSpec, uris: string[]) {
     // Parquet describes itself; NDJSON needs the schema.
     ...(spec.format === 'ndjson' ? { schema: { fields: stagingFields(spec) } } : {}),
   };
+}
+
+/**
+ * A day before the oldest `date=YYYY-MM-DD` folder among the keys: a file is
+ * never loaded before it was written (a day of slack for clock skew, as for
+ * loadedKeys). Undefined when a key has no date folder (then no pruning).
+ */
+function oldestFolderDay(keys: readonly string[]): Date | undefined {
+  let oldest: number | undefined;
+  for (const key of keys) {
+    const m = /(?:^|\/)date=(\d{4}-\d{2}-\d{2})\//.exec(key);
+    if (!m) return undefined;
+    const t = Date.parse(`${m[1]}T00:00:00Z`);
+    if (Number.isNaN(t)) return undefined;
+    oldest = oldest === undefined ? t : Math.min(oldest, t);
+  }
+  return oldest === undefined ? undefined : new Date(oldest - DAY_MS);
 }
 
 function toDate(v: unknown): Date | undefined {

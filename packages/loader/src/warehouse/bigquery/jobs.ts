@@ -1,11 +1,21 @@
-// BigQuery jobs with deterministic ids: `{base}_{step}_{attempt}`.
+// BigQuery jobs of a step: `{base}_{step}_{n}`.
 //
-// Inserting a job whose id exists answers 409; the job is then fetched and,
-// when it finished well and may be reused, taken as this step's result: a
-// loader that crashed after a step finished finds the step done instead of
-// doing it again. A job that failed is never reused: the next attempt number
-// makes a fresh id. Quota and rate-limit errors (which @google-cloud/bigquery
-// does not retry) back off and try again, a bounded number of times.
+// A job id is unique in a project forever, a failed job's too (inserting any
+// existing id answers 409). So the attempts of a step are numbered:
+// - attempts 1..probeIds (8) have deterministic ids. Every run goes through
+//   them in order: an id that exists is fetched and, when that job finished
+//   well and may be reused, it is this step's result (a loader that crashed
+//   after a step finished finds it done instead of doing it again); a failed
+//   one is skipped, its id is spent;
+// - later attempts get ids no run can have used before
+//   (`{base}_{step}_{n}_{time}{random}`), so a step can fail any number of
+//   times (quota exhausted for hours, concurrent-transaction aborts) and a
+//   later run still makes progress. A job under such an id is not found again
+//   by id; for load and count that only costs doing the step again, and the
+//   merge's success is found in the ledger (bigquery-warehouse.ts).
+// Quota and rate-limit errors (which @google-cloud/bigquery does not retry)
+// back off and try again, a bounded number of times per run.
+import { randomBytes } from 'node:crypto';
 import type { BigQuery, Job, JobMetadata } from '@google-cloud/bigquery';
 
 export interface JobRunnerOptions {
@@ -17,8 +27,10 @@ export interface JobRunnerOptions {
   maxPollIntervalMs: number;
   /** Give up waiting for one job after this long (it keeps running; a retry finds it by id). */
   jobTimeoutMs: number;
-  /** Attempts (fresh ids) per step. */
+  /** Jobs a step may create in one run (the first try and its quota retries). */
   maxAttempts: number;
+  /** Attempts with deterministic ids, probed by every run (default 8). */
+  probeIds?: number;
   /** Quota and rate-limit backoff: waits initialMs, doubling up to maxMs, at most `retries` times per call. */
   backoff: { initialMs: number; maxMs: number; retries: number };
   sleep: (ms: number) => Promise<void>;
@@ -92,17 +104,23 @@ export class JobRunner {
    */
   async run(base: string, step: string, configuration: object, reuse: boolean): Promise<JobOutcome> {
     let quotaRetries = 0;
-    for (let attempt = 1; attempt <= this.#o.maxAttempts; attempt++) {
-      const jobId = `${base}_${step}_${attempt}`;
-      const { job, created, failedAtInsert } = await this.#insert(jobId, configuration);
+    let created = 0;
+    for (let slot = 1; ; slot++) {
+      const jobId = this.#attemptId(base, step, slot);
+      const { job, created: isNew, failedAtInsert } = await this.#insert(jobId, configuration);
       const metadata = failedAtInsert ?? (await this.#waitDone(job));
       const error = metadata.status?.errorResult as ErrorProto | undefined;
       if (!error) {
-        if (created || reuse) return { job, metadata, reused: !created };
-        continue; // an earlier run's job whose effect is gone: run it again under a new id
+        if (isNew || reuse) return { job, metadata, reused: !isNew };
+        continue; // an earlier run's job whose effect is gone: run it again under the next id
       }
-      if (!created) continue; // an earlier run's failed attempt: its id is spent
-      if (QUOTA_REASONS.has(error.reason ?? '') && quotaRetries < this.#o.backoff.retries) {
+      if (!isNew) continue; // an earlier run's failed attempt: its id is spent
+      created += 1;
+      if (
+        QUOTA_REASONS.has(error.reason ?? '') &&
+        quotaRetries < this.#o.backoff.retries &&
+        created < this.#o.maxAttempts
+      ) {
         const { initialMs, maxMs } = this.#o.backoff;
         const wait = Math.min(maxMs, initialMs * 2 ** quotaRetries++);
         this.#o.onBackoff?.(jobId, error.reason ?? 'quota', wait);
@@ -111,27 +129,38 @@ export class JobRunner {
       }
       throw new BigQueryJobError(jobId, error);
     }
-    throw new Error(`BigQuery step ${base}_${step}: no attempt succeeded in ${this.#o.maxAttempts}`);
+  }
+
+  #attemptId(base: string, step: string, slot: number): string {
+    if (slot <= this.#probeIds) return `${base}_${step}_${slot}`;
+    return `${base}_${step}_${slot}_${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+  }
+
+  get #probeIds(): number {
+    return this.#o.probeIds ?? 8;
   }
 
   /**
-   * The successful job of `step` from an earlier run, if there is one: attempts
-   * are numbered from 1 without gaps, so the first id that does not exist ends
-   * the search.
+   * The successful job of `step` from an earlier run among the deterministic
+   * ids, if there is one: they are used from 1 without gaps, so the first id
+   * that does not exist ends the search. `exhausted`: every deterministic id
+   * is taken by a failed job, so a later attempt (not found by id) may have
+   * succeeded.
    */
-  async findSucceeded(base: string, step: string): Promise<JobOutcome | undefined> {
+  async findSucceeded(base: string, step: string): Promise<{ found?: JobOutcome; exhausted: boolean }> {
     const location = this.#o.location();
-    for (let attempt = 1; attempt <= this.#o.maxAttempts; attempt++) {
+    for (let attempt = 1; attempt <= this.#probeIds; attempt++) {
       const job = this.#o.client.job(`${base}_${step}_${attempt}`, location ? { location } : {});
       try {
         const metadata = await this.#waitDone(job);
-        if (!metadata.status?.errorResult) return { job, metadata, reused: true };
+        if (!metadata.status?.errorResult)
+          return { found: { job, metadata, reused: true }, exhausted: false };
       } catch (err) {
-        if (codeOf(err) === 404) return undefined;
+        if (codeOf(err) === 404) return { exhausted: false };
         throw err;
       }
     }
-    return undefined;
+    return { exhausted: true };
   }
 
   async #insert(

@@ -1,0 +1,336 @@
+// A small, explicit GoogleSQL → DuckDB translation: exactly the constructs the
+// eventkit loader sends, nothing more. Anything it does not know (a function,
+// a statement kind) throws, so the job fails loudly: new SQL cannot pass the
+// fake silently, it has to be taught here first.
+//
+// Known rewrites:
+// - `project.dataset.table` (backticks) → "project.dataset"."table" (a DuckDB
+//   schema per dataset); other backtick names → double quotes;
+// - @name query parameters → typed literals;
+// - PARSE_JSON(x, wide_number_mode => 'round') → CAST(x AS JSON);
+// - x IN UNNEST(a) → x IN (SELECT UNNEST(a)); FROM/JOIN UNNEST(a) AS t → a subquery;
+// - TIMESTAMP_SUB(t, INTERVAL n DAY) → (t - INTERVAL (n) DAY);
+// - ARRAY_AGG(x ORDER BY y DESC LIMIT 1)[OFFSET(0)] → arg_max(x, y);
+// - SUBSTR(SHA256(x), 1, 16) (BYTES) → unhex(substr(sha256(x), 1, 32)) (DuckDB's
+//   sha256 is hex text: its first 32 digits are the first 16 bytes);
+// - CAST(x AS STRING) → CAST(x AS VARCHAR);
+// - MERGE t → MERGE INTO t; CURRENT_TIMESTAMP() → CURRENT_TIMESTAMP.
+// Identical in both: SELECT/WITH, QUALIFY, ROW_NUMBER() OVER, COUNT/MIN/MAX/SUM,
+// IFNULL, STARTS_WITH, LENGTH, ||, BETWEEN, LEFT JOIN, INSERT … SELECT, DELETE,
+// CREATE TEMP TABLE … AS, MERGE … WHEN NOT MATCHED THEN INSERT.
+
+/** Functions the translation knows (GoogleSQL names, upper case). */
+const KNOWN_FUNCTIONS = new Set([
+  'COUNT',
+  'MIN',
+  'MAX',
+  'SUM',
+  'ROW_NUMBER',
+  'PARSE_JSON',
+  'CURRENT_TIMESTAMP',
+  'UNNEST',
+  'STARTS_WITH',
+  'IFNULL',
+  'ARRAY_AGG',
+  'TIMESTAMP_SUB',
+  'OFFSET',
+  'SUBSTR',
+  'SHA256',
+  'LENGTH',
+  'CAST',
+]);
+/** Keywords that may stand before a parenthesis without being a function. */
+const PAREN_KEYWORDS = new Set([
+  'IN',
+  'AS',
+  'VALUES',
+  'INSERT',
+  'USING',
+  'OVER',
+  'FROM',
+  'AND',
+  'OR',
+  'NOT',
+  'EXISTS',
+  'SELECT',
+  'ON',
+  'WHERE',
+  'JOIN',
+  'BY',
+  'THEN',
+  'INTERVAL',
+]);
+const KNOWN_STATEMENTS = new Set([
+  'SELECT',
+  'WITH',
+  'MERGE',
+  'INSERT',
+  'DELETE',
+  'UPDATE',
+  'CREATE',
+  'DROP',
+  'TRUNCATE',
+]);
+
+export class UnsupportedSqlError extends Error {
+  constructor(what: string) {
+    super(
+      `fake-bigquery cannot run this GoogleSQL (teach packages/testing/src/fake-bigquery/translate.ts): ${what}`,
+    );
+  }
+}
+
+/** A query parameter as sent (`queryParameters[]`), with its type. */
+export interface WireParam {
+  name?: string;
+  parameterType?: WireType;
+  parameterValue?: WireValue;
+}
+interface WireType {
+  type: string;
+  arrayType?: WireType;
+  structTypes?: { name: string; type: WireType }[];
+}
+interface WireValue {
+  value?: string | null;
+  arrayValues?: WireValue[];
+  structValues?: Record<string, WireValue>;
+}
+
+export const quoteString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+export const quoteIdent = (s: string): string => `"${s.replaceAll('"', '""')}"`;
+
+/** A parameter's value as a DuckDB literal of its BigQuery type. */
+export function paramLiteral(type: WireType | undefined, value: WireValue | undefined): string {
+  const t = (type?.type ?? 'STRING').toUpperCase();
+  if (t === 'ARRAY') {
+    const items = (value?.arrayValues ?? []).map((v) => paramLiteral(type?.arrayType, v));
+    return `[${items.join(', ')}]::${duckType(type!)}`;
+  }
+  if (t === 'STRUCT') {
+    const fields = (type?.structTypes ?? []).map(
+      (f) => `${quoteString(f.name)}: ${paramLiteral(f.type, value?.structValues?.[f.name])}`,
+    );
+    return `{${fields.join(', ')}}`;
+  }
+  const raw = value?.value;
+  if (raw === null || raw === undefined) return `NULL::${duckType({ type: t })}`;
+  switch (t) {
+    case 'STRING':
+      return quoteString(raw);
+    case 'TIMESTAMP':
+      return `${quoteString(raw)}::TIMESTAMPTZ`;
+    case 'INT64':
+    case 'INTEGER':
+      return `${BigInt(raw)}::BIGINT`;
+    case 'FLOAT64':
+    case 'FLOAT':
+      return `${Number(raw)}::DOUBLE`;
+    case 'BOOL':
+    case 'BOOLEAN':
+      return raw === 'true' ? 'TRUE' : 'FALSE';
+    default:
+      throw new UnsupportedSqlError(`query parameter of type ${t}`);
+  }
+}
+
+/** The DuckDB type of a BigQuery type (table fields and parameters alike). */
+export function duckType(type: WireType | { type: string }): string {
+  const t = type.type.toUpperCase();
+  switch (t) {
+    case 'STRING':
+      return 'VARCHAR';
+    case 'TIMESTAMP':
+      return 'TIMESTAMPTZ';
+    case 'DATETIME':
+      return 'TIMESTAMP';
+    case 'DATE':
+      return 'DATE';
+    case 'INT64':
+    case 'INTEGER':
+      return 'BIGINT';
+    case 'FLOAT64':
+    case 'FLOAT':
+      return 'DOUBLE';
+    case 'BOOL':
+    case 'BOOLEAN':
+      return 'BOOLEAN';
+    case 'JSON':
+      return 'JSON';
+    case 'BYTES':
+      return 'BLOB';
+    case 'ARRAY':
+      return `${duckType((type as WireType).arrayType ?? { type: 'STRING' })}[]`;
+    case 'STRUCT':
+      return `STRUCT(${((type as WireType).structTypes ?? []).map((f) => `${quoteIdent(f.name)} ${duckType(f.type)}`).join(', ')})`;
+    default:
+      throw new UnsupportedSqlError(`type ${t}`);
+  }
+}
+
+/** Splits a script into statements on top-level semicolons; `--` comments dropped. */
+export function splitStatements(sql: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i]!;
+    if (c === '-' && sql[i + 1] === '-') {
+      while (i < sql.length && sql[i] !== '\n') i++;
+      current += '\n';
+      continue;
+    }
+    if (c === "'" || c === '"' || c === '`') {
+      const end = closingQuote(sql, i);
+      current += sql.slice(i, end + 1);
+      i = end;
+      continue;
+    }
+    if (c === ';') {
+      if (current.trim()) out.push(current.trim());
+      current = '';
+      continue;
+    }
+    current += c;
+  }
+  if (current.trim()) out.push(current.trim());
+  return out;
+}
+
+function closingQuote(sql: string, start: number): number {
+  const q = sql[start];
+  for (let i = start + 1; i < sql.length; i++) {
+    if (sql[i] === '\\') i++;
+    else if (sql[i] === q) return i;
+  }
+  throw new UnsupportedSqlError(`unterminated ${q} quote`);
+}
+
+/** The text with string literals and quoted names blanked: what the checks look at. */
+function codeOnly(sql: string): string {
+  return sql.replace(/'(?:[^'\\]|\\.|'')*'|`[^`]*`|"[^"]*"/g, ' ¤ ');
+}
+
+/** Throws UnsupportedSqlError for a statement kind or function the translation does not know. */
+export function checkKnown(statement: string): void {
+  const code = codeOnly(statement);
+  const first = /^\s*([A-Za-z_]+)/.exec(code)?.[1]?.toUpperCase() ?? '';
+  if (!KNOWN_STATEMENTS.has(first))
+    throw new UnsupportedSqlError(`statement ${first || statement.slice(0, 30)}`);
+  for (const m of code.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)) {
+    const name = m[1]!.toUpperCase();
+    if (KNOWN_FUNCTIONS.has(name) || PAREN_KEYWORDS.has(name)) continue;
+    // `alias.column (`, as after INSERT INTO t: a column list, never a call.
+    if (code[m.index! - 1] === '.') continue;
+    throw new UnsupportedSqlError(`function ${name}()`);
+  }
+  if (/\bSAFE\./i.test(code)) throw new UnsupportedSqlError('SAFE. prefix');
+}
+
+export interface TranslateContext {
+  /** The job's project, for `dataset.table` names. */
+  projectId: string;
+  params: Map<string, string>;
+  /** Script variables: name → DuckDB literal. */
+  variables: Map<string, string>;
+}
+
+/** One GoogleSQL statement → DuckDB. Call `checkKnown` first. */
+export function translate(statement: string, ctx: TranslateContext): string {
+  let sql = statement;
+  // Names: `a.b.c` → "a.b"."c"; `b.c` → "project.b"."c"; `x` → "x".
+  sql = sql.replace(/`([^`]+)`/g, (_, name: string) => {
+    const parts = name.split('.');
+    if (parts.length === 3) return `${quoteIdent(`${parts[0]}.${parts[1]}`)}.${quoteIdent(parts[2]!)}`;
+    if (parts.length === 2) return `${quoteIdent(`${ctx.projectId}.${parts[0]}`)}.${quoteIdent(parts[1]!)}`;
+    return quoteIdent(name);
+  });
+  sql = sql.replace(/@@row_count/gi, () => {
+    throw new UnsupportedSqlError('@@row_count outside SET');
+  });
+  // UNNEST first, while its argument is still a @name (a literal holds parentheses).
+  sql = sql.replace(/\bIN\s+UNNEST\(\s*([^()]*?)\s*\)/gi, (_, a: string) => `IN (SELECT UNNEST(${a}))`);
+  sql = sql.replace(
+    /\b(FROM|JOIN)\s+UNNEST\(\s*([^()]*?)\s*\)\s+AS\s+([A-Za-z_][A-Za-z0-9_]*)/gi,
+    (_, kw: string, a: string, alias: string) =>
+      // An array of structs: the alias names the struct, so `alias.field` reads a field.
+      /::STRUCT\(/i.test(ctx.params.get(a.replace(/^@/, '')) ?? '')
+        ? `${kw} (SELECT UNNEST(${a}, recursive := true)) AS ${alias}`
+        : `${kw} (SELECT UNNEST(${a}) AS ${alias}) AS ${alias}`,
+  );
+  if (/UNNEST\(/i.test(sql.replace(/SELECT UNNEST\(/gi, ''))) {
+    throw new UnsupportedSqlError('UNNEST outside `IN UNNEST(…)` and `FROM … UNNEST(…) AS t`');
+  }
+  sql = sql.replace(/@([A-Za-z_][A-Za-z0-9_]*)/g, (_, name: string) => {
+    const literal = ctx.params.get(name);
+    if (literal === undefined) throw new UnsupportedSqlError(`query parameter @${name} is not given`);
+    return literal;
+  });
+  sql = sql.replace(
+    /PARSE_JSON\(\s*([^,()]+?)\s*,\s*wide_number_mode\s*=>\s*'round'\s*\)/gi,
+    (_, x: string) => `CAST(${x} AS JSON)`,
+  );
+  if (/PARSE_JSON\(/i.test(sql))
+    throw new UnsupportedSqlError('PARSE_JSON without wide_number_mode => round');
+  sql = rewriteCalls(sql, 'SUBSTR', (args) => {
+    const m = /^\s*SHA256\(([\s\S]*)\)\s*,\s*1\s*,\s*16\s*$/i.exec(args);
+    if (!m) throw new UnsupportedSqlError(`SUBSTR other than SUBSTR(SHA256(x), 1, 16): SUBSTR(${args})`);
+    return `unhex(substr(sha256(${m[1]}), 1, 32))`;
+  });
+  if (/\bSHA256\(/i.test(sql.replace(/\bsha256\(/g, ''))) {
+    throw new UnsupportedSqlError('SHA256 other than in SUBSTR(SHA256(x), 1, 16)');
+  }
+  sql = sql.replace(/\bAS\s+STRING\s*\)/gi, 'AS VARCHAR)');
+  sql = sql.replace(/\bCURRENT_TIMESTAMP\(\)/gi, 'CURRENT_TIMESTAMP');
+  sql = sql.replace(
+    /ARRAY_AGG\(\s*([^()]+?)\s+ORDER BY\s+([^()]+?)\s+DESC\s+LIMIT 1\s*\)\[OFFSET\(0\)\]/gi,
+    (_, x: string, y: string) => `arg_max(${x}, ${y})`,
+  );
+  if (/ARRAY_AGG\(/i.test(sql))
+    throw new UnsupportedSqlError('ARRAY_AGG other than (x ORDER BY y DESC LIMIT 1)[OFFSET(0)]');
+  sql = sql.replace(
+    /TIMESTAMP_SUB\(\s*(.+?)\s*,\s*INTERVAL\s+(\d+)\s+DAY\s*\)/gi,
+    (_, t: string, n: string) => `(${t} - INTERVAL (${n}) DAY)`,
+  );
+  if (/TIMESTAMP_SUB\(/i.test(sql))
+    throw new UnsupportedSqlError('TIMESTAMP_SUB other than (t, INTERVAL n DAY)');
+  sql = sql.replace(/^\s*MERGE\s+(?!INTO\b)/i, 'MERGE INTO ');
+  // Script variables: a SELECT of variables only keeps their names as columns.
+  const only = /^\s*SELECT\s+([A-Za-z_][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*)\s*$/i.exec(sql);
+  if (only && only[1]!.split(',').every((v) => ctx.variables.has(v.trim()))) {
+    return `SELECT ${only[1]!
+      .split(',')
+      .map((v) => `${ctx.variables.get(v.trim())} AS ${v.trim()}`)
+      .join(', ')}`;
+  }
+  for (const [name, literal] of ctx.variables) {
+    sql = replaceWord(sql, name, `(${literal})`);
+  }
+  return sql;
+}
+
+/** Replaces each call `NAME(args)` (balanced parentheses, quotes skipped) by `by(args)`. */
+function rewriteCalls(sql: string, name: string, by: (args: string) => string): string {
+  const re = new RegExp(`\\b${name}\\(`, 'g');
+  let out = '';
+  let from = 0;
+  for (let m = re.exec(sql); m; m = re.exec(sql)) {
+    let depth = 1;
+    let i = m.index + m[0].length;
+    for (; i < sql.length && depth > 0; i++) {
+      const c = sql[i];
+      if (c === "'") i = closingQuote(sql, i);
+      else if (c === '(') depth++;
+      else if (c === ')') depth--;
+    }
+    out += sql.slice(from, m.index) + by(sql.slice(m.index + m[0].length, i - 1));
+    from = i;
+    re.lastIndex = i;
+  }
+  return out + sql.slice(from);
+}
+
+/** Replaces a bare word outside quotes (not after a dot, not a quoted name). */
+function replaceWord(sql: string, word: string, by: string): string {
+  const re = new RegExp(`'(?:[^']|'')*'|"[^"]*"|(?<![.\\w])${word}(?![\\w])`, 'g');
+  return sql.replace(re, (m) => (m.startsWith("'") || m.startsWith('"') ? m : by));
+}
