@@ -260,7 +260,7 @@ describe('validation at the edge: invalid events are reported and kept', () => {
     );
     assert.equal(third?.id, deadLetterId('validation', 'default', 'retry-me', 'missing_type'));
     assert.deepEqual(
-      (third?.payload as { context?: unknown }).context,
+      (third?.payload as { context?: unknown } | undefined)?.context,
       body.context,
       "the batch's context travels with the letter",
     );
