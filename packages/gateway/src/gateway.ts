@@ -109,6 +109,12 @@ export async function createGateway(deps: GatewayDeps) {
       if (!wal.healthy) return 'the WAL is not writable';
       return backlog();
     },
+    unhealthy() {
+      const failure = wal.failure;
+      return failure
+        ? `the WAL failed and nothing can be accepted or published: ${failure.message}`
+        : undefined;
+    },
   };
 
   const sink: AcceptSink = {
@@ -175,16 +181,18 @@ export async function createGateway(deps: GatewayDeps) {
     /**
      * Finishes the group commit, publishes what is pending until `deadline`
      * (epoch ms), then closes the WAL. What is left stays in the WAL for the
-     * next start. Returns the events left pending.
+     * next start. Returns the events left pending, counted in the file after
+     * its last commit (a request admitted before shutdown can still append
+     * while the publisher drains); the gauge when the WAL had failed.
      */
     async shutdown(deadline: number): Promise<{ remaining: number }> {
       shuttingDown = true;
       clearInterval(cleanupTimer);
       clearInterval(statsTimer);
       await wal.flushed();
-      const { remaining } = await publisher.drain(deadline);
-      await wal.close();
-      return { remaining };
+      const drained = await publisher.drain(deadline);
+      const { pending } = await wal.close();
+      return { remaining: pending ?? Math.max(drained.remaining, wal.pendingCount) };
     },
   };
 }

@@ -40,6 +40,11 @@ export interface GatewayState {
   refusal(): Refusal | undefined;
   /** Readiness: undefined when ready, else why not. */
   notReady(): string | undefined;
+  /**
+   * Liveness: undefined while the process can do its job, else why it cannot
+   * (the WAL thread died): /health then fails so the orchestrator restarts it.
+   */
+  unhealthy(): string | undefined;
 }
 
 /** Where accepted events and dead letters go before the response (the WAL). Rejects on failure. */
@@ -153,7 +158,10 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   registerSettingsRoutes(app, deps.writeKeys);
 
-  app.get('/health', (c) => c.json({ status: 'ok' }, 200));
+  app.get('/health', (c) => {
+    const why = deps.state.unhealthy();
+    return why ? c.json({ status: 'unhealthy', reason: why }, 503) : c.json({ status: 'ok' }, 200);
+  });
   app.get('/ready', (c) => {
     const why = deps.state.notReady();
     return why ? c.json({ status: 'not_ready', reason: why }, 503) : c.json({ status: 'ready' }, 200);

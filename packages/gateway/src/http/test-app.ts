@@ -23,13 +23,21 @@ export class CapturingSink implements AcceptSink {
 export function testApp(overrides: Partial<AppDeps> & { writeKeyMap?: Record<string, string> } = {}) {
   const sink = new CapturingSink();
   const registry = createMetricsRegistry(undefined, { processMetrics: false });
-  const state = { refusal: undefined as Refusal | undefined, notReady: undefined as string | undefined };
+  const state = {
+    refusal: undefined as Refusal | undefined,
+    notReady: undefined as string | undefined,
+    unhealthy: undefined as string | undefined,
+  };
   const deps: AppDeps = {
     limits: { maxEventBytes: 32 * 1024, maxRequestBytes: 500 * 1024, maxBatchEvents: 2500 },
     corsOrigins: ['*'],
     writeKeys: new WriteKeys(overrides.writeKeyMap),
     sink,
-    state: { refusal: () => state.refusal, notReady: () => state.notReady },
+    state: {
+      refusal: () => state.refusal,
+      notReady: () => state.notReady,
+      unhealthy: () => state.unhealthy,
+    },
     logger: silentLogger(),
     metrics: createGatewayMetrics(registry),
     renderMetrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),

@@ -88,6 +88,16 @@ export class WriteAheadLog {
     return !this.#failed && !this.#closed;
   }
 
+  /** The fatal error (the WAL thread died), if one happened: nothing can be written or published any more. */
+  get failure(): Error | undefined {
+    return this.#failed;
+  }
+
+  /** Test seam: ends the WAL thread the way a crash would (the WAL fails). */
+  async crashThreadForTest(): Promise<void> {
+    await this.#worker.terminate();
+  }
+
   #fail(err: Error): void {
     this.#failed = err;
     for (const call of this.#calls.values()) call.reject(err);
@@ -175,12 +185,25 @@ export class WriteAheadLog {
     return this.#call({ op: 'cleanup', ...options, now: Date.now() });
   }
 
-  /** Waits for commits in progress, then closes the file and the thread. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /**
+   * Waits for commits in progress, refuses appends from then on, and closes the
+   * file and the thread. Returns the events left pending in the file, read
+   * after the last commit (exact: operators decide about a volume on it);
+   * undefined when the WAL had failed and could not be read.
+   */
+  async close(): Promise<{ pending: number | undefined }> {
+    if (this.#closed) return { pending: undefined };
     await this.flushed();
-    this.#closed = true;
-    if (!this.#failed) await this.#call({ op: 'close' }).catch(() => {});
+    this.#closed = true; // appends made from here on are refused, so the count below is final
+    let pending: number | undefined;
+    if (!this.#failed) {
+      pending = await this.#call<WalStats>({ op: 'stats' }).then(
+        (s) => s.pendingCount,
+        () => undefined,
+      );
+      await this.#call({ op: 'close' }).catch(() => {});
+    }
     await this.#worker.terminate();
+    return { pending };
   }
 }
