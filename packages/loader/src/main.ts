@@ -10,6 +10,7 @@ import {
   type ObjectStore,
   type Registry,
   type Warehouse,
+  WarehouseConfigError,
 } from '@eventkit/shared';
 import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
 import { formatStatus, formatTable, jsonRows, statusView } from './commands/format.ts';
@@ -124,10 +125,14 @@ export async function runCommand(config: LoaderConfig, logger: Logger, once: boo
   });
   try {
     if (!once) {
-      await loader.loop();
+      await loader.loop().catch((err: unknown) => {
+        if (err instanceof WarehouseConfigError) throw new CliError(err.message, 2);
+        throw err;
+      });
       return;
     }
     const report = await loader.runOnce();
+    if (report.error instanceof WarehouseConfigError) throw new CliError(report.error.message, 2);
     if (!report.ok) throw new CliError(`load failed: ${describeError(report.error)}`, 1);
     if (report.stopped) {
       throw new CliError(

@@ -15,7 +15,7 @@
 // nothing and says so (`load_run_skipped`, RunReport.leaseHeldBy); a backfill
 // waits for it.
 import type { LoadFile, LoadTable, Logger, Registry, Warehouse } from '@eventkit/shared';
-import { type ObjectStore, silentLogger } from '@eventkit/shared';
+import { type ObjectStore, silentLogger, WarehouseConfigError } from '@eventkit/shared';
 import { type DiscoveredFile, type DiscoveryOptions, filesInDays, pendingFiles } from './discovery.ts';
 import { DEFAULT_GROUP_LIMITS, type GroupLimits, groupFiles, jobIdFor } from './grouping.ts';
 import { normalizePrefix, parseDay } from './layout.ts';
@@ -413,7 +413,9 @@ export function createLoader(deps: LoaderDeps): Loader {
     log.info({ interval_seconds: intervalMs / 1000, warehouse: warehouse.kind }, 'loader_started');
     while (!stopping) {
       const started = Date.now();
-      await serialized(runOnceNow);
+      const report = await serialized(runOnceNow);
+      // A misconfigured warehouse fails every run alike: stop, and say why once.
+      if (report.error instanceof WarehouseConfigError) throw report.error;
       const wait = intervalMs - (Date.now() - started);
       if (stopping || wait <= 0) continue;
       await new Promise<void>((resolve) => {
@@ -438,7 +440,7 @@ export function createLoader(deps: LoaderDeps): Loader {
       stopping = true;
       stops += 1;
       wake?.();
-      await Promise.all([busy, looping]);
+      await Promise.all([busy, looping?.catch(() => undefined)]); // a loop that ended in error has said so to its caller
     },
     get stopping() {
       return stopping;

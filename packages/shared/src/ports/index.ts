@@ -31,3 +31,4 @@ export type {
   LoadTable,
   Warehouse,
 } from './warehouse.ts';
+export { WarehouseConfigError } from './warehouse.ts';

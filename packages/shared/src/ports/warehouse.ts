@@ -59,6 +59,14 @@ export interface LedgerSummary {
   lastLoadedAt: Date | undefined;
 }
 
+/**
+ * A warehouse set up in a way no retry can fix (e.g. the dataset is in another
+ * location than configured): the loader stops instead of failing every run.
+ */
+export class WarehouseConfigError extends Error {
+  override readonly name = 'WarehouseConfigError';
+}
+
 export interface Warehouse {
   /** `bigquery`, `duckdb`, `memory`: for logs and metrics. */
   readonly kind: string;

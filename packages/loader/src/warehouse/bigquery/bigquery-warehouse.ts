@@ -29,7 +29,7 @@ import type {
   Logger,
   Warehouse,
 } from '@eventkit/shared';
-import { silentLogger } from '@eventkit/shared';
+import { silentLogger, WarehouseConfigError } from '@eventkit/shared';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { dedupWindow, specFor, type TableNames, type TableSpec, tableNames, targetOf } from '../tables.ts';
 import { JobRunner, type JobRunnerOptions } from './jobs.ts';
@@ -145,7 +145,7 @@ export class BigQueryWarehouse implements Warehouse {
       const [metadata] = await dataset.getMetadata();
       const where = metadata.location as string | undefined;
       if (this.#o.location && where && where.toUpperCase() !== this.#o.location.toUpperCase()) {
-        throw new Error(
+        throw new WarehouseConfigError(
           `BigQuery dataset ${this.projectId}.${this.names.dataset} is in ${where}, but GCP_BIGQUERY_LOCATION is ${this.#o.location}: set GCP_BIGQUERY_LOCATION=${where}, or use another dataset`,
         );
       }
