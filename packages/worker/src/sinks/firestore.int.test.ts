@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import type { RoutedEvent } from '@eventkit/shared';
-import { deadLetterStoreContract, eventSinkContract, sampleEvent } from '@eventkit/shared/contracts';
+import {
+  deadLetterStoreContract,
+  eventSinkContract,
+  sampleDeadLetter,
+  sampleEvent,
+} from '@eventkit/shared/contracts';
 import { useEmulators } from '@eventkit/testing';
 import { Firestore } from '@google-cloud/firestore';
 import { EventsRejectedError } from '../core/errors.ts';
@@ -254,5 +259,38 @@ describe('firestore event sink: request and document limits', () => {
     const receipt = await new FirestoreEventSink(client).write({ stream: 'events', partition: 0, events });
     assert.equal(receipt.count, 30);
     assert.equal((await readBack(client)).length, 30);
+  });
+
+  test('a dead letter over 1 MiB (the event rejected above, a large raw message) is stored and read back whole', async () => {
+    const store = new FirestoreDeadLetterStore(db());
+    const big = padded(7, 1_200_000).event;
+    const emoji = sampleDeadLetter(1, { payload: { ...big, properties: { text: '😀'.repeat(300_000) } } });
+    const rejected = sampleDeadLetter(2, {
+      errorType: 'processing',
+      reasons: [{ code: 'firestore_document_too_large', message: 'too large' }],
+      payload: big,
+    });
+    const raw = sampleDeadLetter(3, {
+      errorType: 'processing',
+      raw: Buffer.alloc(2_500_000, 7).toString('base64'),
+      payload: undefined,
+    });
+    delete raw.payload;
+    const small = sampleDeadLetter(4);
+    await store.write([emoji, rejected, raw, small]);
+    await store.write([rejected]); // written again: same parts, same letter
+    const back = [];
+    for await (const letter of store.scan()) back.push(letter);
+    assert.deepEqual(
+      back.map((l) => l.id),
+      [emoji.id, rejected.id, raw.id, small.id],
+    );
+    assert.deepEqual(back[0]!.payload, emoji.payload);
+    assert.deepEqual(back[1]!.payload, big);
+    assert.equal(back[2]!.raw, raw.raw);
+    assert.deepEqual(back[3], small);
+    const processing = [];
+    for await (const letter of store.scan({ errorType: 'processing' })) processing.push(letter.id);
+    assert.deepEqual(processing, [rejected.id, raw.id]);
   });
 });
