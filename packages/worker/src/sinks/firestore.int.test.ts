@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
-import type { RoutedEvent } from '@eventkit/shared';
+import { createMetricsRegistry, type RoutedEvent, silentLogger } from '@eventkit/shared';
 import {
   deadLetterStoreContract,
   eventSinkContract,
@@ -12,7 +12,9 @@ import {
 import { useEmulators } from '@eventkit/testing';
 import { Firestore } from '@google-cloud/firestore';
 import { EventsRejectedError } from '../core/errors.ts';
+import { createWorker } from '../core/worker.ts';
 import { startGrpcRequestMeter } from '../testing/grpc-request-meter.ts';
+import { envelopeOf, events as freshEvents, ManualSubscriber, TEST_SETTINGS } from '../testing/helpers.ts';
 import {
   DEFAULT_MAX_COMMIT_BYTES,
   eventDocument,
@@ -292,5 +294,41 @@ describe('firestore event sink: request and document limits', () => {
     const processing = [];
     for await (const letter of store.scan({ errorType: 'processing' })) processing.push(letter.id);
     assert.deepEqual(processing, [rejected.id, raw.id]);
+  });
+
+  test('through the worker: an event too large for Firestore is dead-lettered with its reason, its message acked', {
+    timeout: 60_000,
+  }, async () => {
+    const client = db();
+    const subscriber = new ManualSubscriber();
+    const deadLetters = new FirestoreDeadLetterStore(client);
+    const worker = createWorker({
+      subscriber,
+      sink: new FirestoreEventSink(client),
+      deadLetters,
+      logger: silentLogger(),
+      metrics: createMetricsRegistry({}, { processMetrics: false }),
+      settings: {
+        ...TEST_SETTINGS,
+        partitions: 1,
+        maxEventBytes: 2 * 1024 * 1024,
+        batchBytes: 64 * 1024 * 1024,
+      },
+    });
+    await worker.start();
+    const list = freshEvents(3);
+    list[1]!.event = { ...list[1]!.event, properties: { pad: 'x'.repeat(1_200_000) } };
+    const envelope = await envelopeOf(list);
+    assert.equal(await subscriber.deliver(envelope.data, envelope.attributes), 'ack');
+    await worker.stop();
+    const stored = (await readBack(client)).map((e) => e.event.messageId).sort();
+    assert.deepEqual(stored, ['msg-0', 'msg-2']);
+    const letters = [];
+    for await (const letter of deadLetters.scan()) letters.push(letter);
+    assert.deepEqual(
+      letters.map((l) => [l.messageId, l.errorType, l.reasons[0]?.code]),
+      [['msg-1', 'processing', 'firestore_document_too_large']],
+    );
+    assert.equal((letters[0]!.payload as { properties: { pad: string } }).properties.pad.length, 1_200_000);
   });
 });
