@@ -30,12 +30,16 @@ export { run } from './main.ts';
 export { cachedCheck, createOpsApp, type OpsAppDeps, type ReadyReport } from './ops/app.ts';
 export { type OpsServer, startOpsServer } from './ops/server.ts';
 export {
+  DEFAULT_MAX_COMMIT_BYTES,
   FIRESTORE_BATCH_LIMIT,
   FirestoreDeadLetterStore,
   FirestoreEventSink,
+  type FirestoreSinkOptions,
   firestoreDocId,
   firestoreRepresentable,
+  legacyFirestoreDocId,
   routedEventOf,
+  UNINDEXED_EVENT_FIELDS,
 } from './sinks/firestore.ts';
 export { errorFileKey, errorsPrefix, eventFileKey, keyPrefix, parseErrorFileKey } from './sinks/layout.ts';
 export {

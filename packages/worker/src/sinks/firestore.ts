@@ -1,24 +1,32 @@
 // The `firestore` event sink and dead-letter store.
 //
-// Events: `streams/{stream}/events/{docId}`, written with set() in batches of
-// at most 500 (Firestore's limit per commit), so a redelivered event
-// overwrites its own document: Firestore never holds duplicates.
+// Events: `streams/{stream}/events/{docId}`, written with set(), so a
+// redelivered event overwrites its own document: Firestore never holds
+// duplicates, and a batch written twice succeeds twice.
 //
-// Document ids: `{source}:{messageId}` with the messageId percent-encoded
-// (encodeURIComponent: no "/", injective, readable for the usual UUIDs), so one
-// source can never overwrite another's event. Sources are 1–64 of [A-Za-z0-9_.-]
-// starting with a letter or digit, which also rules out Firestore's reserved
-// ids ("." "..", "__x__"). When the encoded id would pass Firestore's
-// 1,500-byte limit (or the id is not valid Unicode), the id becomes
-// `{source}:sha256:{hex of the messageId}`; an encoded messageId never
-// contains ":", so the two forms cannot collide.
+// Document ids: the SHA-256 (hex) of source and messageId. Message ids are not
+// always random (analytics.js sends `ajs-next-<ms>-<uuid>`), and ids that grow
+// with time put every write of a collection on the same key range, which caps
+// it near 500 writes/s (https://cloud.google.com/firestore/docs/best-practices,
+// "Document IDs" and "Hotspots"). The hash spreads them, is the same on every
+// delivery and keeps sources apart. `source` and `message_id` stay readable in
+// the document; to find an event, compute its id (firestoreDocId). Ids written
+// before this scheme (`{source}:{percent-encoded messageId}`) always contain a
+// ":", a hash never does: see legacyFirestoreDocId and the README (migration).
+//
+// Commits: a batch is cut into commits of at most 500 writes and at most
+// `maxCommitBytes` encoded bytes (firestore-size.ts), because Firestore refuses
+// a request over 10 MiB as a whole and no retry can fix that. A document over
+// Firestore's 1 MiB is rejected before anything is written (EventsRejectedError:
+// the worker dead-letters it) instead of failing its batch forever.
 //
 // Document fields: source, stream, message_id, type, request_id, timestamp and
-// received_at (Firestore timestamps, for queries), written_at (server time)
-// and the event itself as a map in `event`. Firestore cannot store every JSON
-// value (arrays directly inside arrays, empty or `__x__` keys, nesting deeper
-// than 20); such an event is stored as JSON text in `event_json` instead of
-// `event`, never refused.
+// received_at (Firestore timestamps), written_at (server time) and the event
+// itself as a map in `event`. Firestore cannot store every JSON value (arrays
+// directly inside arrays, empty or `__x__` keys, nesting deeper than 20); such
+// an event is stored as JSON text in `event_json` instead of `event`, never
+// refused. Fields that grow with time or are large are exempt from indexing
+// (UNINDEXED_EVENT_FIELDS; deploy/firestore/firestore.indexes.json).
 //
 // Dead letters: `errors/{id}` holding the toErrorRow fields (the errors table
 // columns: JSON columns as text). Replays are recorded in `dlq_replays/{id}`.
@@ -42,23 +50,69 @@ import {
   type Firestore,
   type QueryDocumentSnapshot,
   Timestamp,
-  type WriteBatch,
 } from '@google-cloud/firestore';
 import { EventsRejectedError } from '../core/errors.ts';
+import {
+  EMULATOR_MAX_REQUEST_BYTES,
+  FIRESTORE_MAX_DOCUMENT_BYTES,
+  storedDocumentBytes,
+  wireCommitOverheadBytes,
+  wireWriteBytes,
+} from './firestore-size.ts';
 import { fromErrorRow } from './object-store-dead-letters.ts';
 import type { ReplayLedger } from './replay-ledger.ts';
 
 const INVALID_ARGUMENT = 3;
 const isInvalidArgument = (err: unknown) => (err as { code?: unknown }).code === INVALID_ARGUMENT;
 
-/** Firestore's limit of writes per commit. */
+/** At most this many writes per commit (Firestore's former limit; it keeps a retried commit small). */
 export const FIRESTORE_BATCH_LIMIT = 500;
+/**
+ * Default bound of a commit's encoded size. Firestore takes 10 MiB, the
+ * emulator 4 MiB; one bound below both keeps local runs and production alike.
+ * A 4 MiB commit still holds 500 events of 8 KB, or 120 at the 32 KB limit.
+ */
+export const DEFAULT_MAX_COMMIT_BYTES = EMULATOR_MAX_REQUEST_BYTES - 64 * 1024;
 const MAX_DOC_ID_BYTES = 1500;
 /** Firestore allows 20 levels; the event map itself sits one level down in the document. */
 const MAX_EVENT_DEPTH = 18;
 const RESERVED_FIELD = /^__.*__$/;
 
+/**
+ * Fields of an event document that are never queried through an index: times
+ * that grow (a collection with a monotonically increasing indexed field takes
+ * about 500 writes/s), ids that may grow (`ajs-next-<ms>-…`, client request
+ * ids) and the large event itself. deploy/firestore/firestore.indexes.json and
+ * the README's gcloud commands exempt exactly these; a test keeps them in step.
+ */
+export const UNINDEXED_EVENT_FIELDS = [
+  'message_id',
+  'request_id',
+  'timestamp',
+  'received_at',
+  'written_at',
+  'event',
+  'event_json',
+] as const;
+
+/**
+ * The id of an event's document: SHA-256 (hex) of source and messageId, so
+ * ids spread over the key range whatever the messageId looks like. The JSON
+ * array form keeps every (source, messageId) pair distinct, lone surrogates
+ * included.
+ */
 export function firestoreDocId(source: string, messageId: string): string {
+  return createHash('sha256')
+    .update(JSON.stringify([source, messageId]))
+    .digest('hex');
+}
+
+/**
+ * The id the sink used before hashed ids: `{source}:{percent-encoded
+ * messageId}`, or `{source}:sha256:{hex}` when too long or not valid Unicode.
+ * Kept to find documents written by older workers (README: migration).
+ */
+export function legacyFirestoreDocId(source: string, messageId: string): string {
   let encoded: string | undefined;
   try {
     encoded = `${source}:${encodeURIComponent(messageId)}`;
@@ -89,7 +143,8 @@ function timestampOf(iso: string | undefined): Timestamp | null {
   return Number.isFinite(ms) ? Timestamp.fromMillis(ms) : null;
 }
 
-function eventDocument(routed: RoutedEvent): DocumentData {
+/** The document an event is stored as (without its id). */
+export function eventDocument(routed: RoutedEvent): DocumentData {
   const { event } = routed;
   return {
     source: routed.source,
@@ -115,55 +170,126 @@ export function routedEventOf(doc: DocumentData): RoutedEvent {
   };
 }
 
-async function commitInChunks<T>(
+/** One set() of a commit, with its encoded size (wireWriteBytes). */
+interface PlannedWrite {
+  ref: DocumentReference;
+  data: DocumentData;
+  bytes: number;
+}
+
+function planned(ref: DocumentReference, data: DocumentData): PlannedWrite {
+  return { ref, data, bytes: wireWriteBytes(ref.firestore.databaseId, ref.path, data) };
+}
+
+/**
+ * Cuts writes, in order, into commits of at most FIRESTORE_BATCH_LIMIT writes
+ * whose encoded size (`overhead` + their bytes) stays within `maxBytes`. A
+ * write too large for any commit goes alone (callers reject those first).
+ * Returns the indexes of each commit's writes.
+ */
+export function planCommits(bytes: readonly number[], overhead: number, maxBytes: number): number[][] {
+  const commits: number[][] = [];
+  let current: number[] = [];
+  let size = overhead;
+  for (const [index, b] of bytes.entries()) {
+    if (current.length > 0 && (current.length === FIRESTORE_BATCH_LIMIT || size + b > maxBytes)) {
+      commits.push(current);
+      current = [];
+      size = overhead;
+    }
+    current.push(index);
+    size += b;
+  }
+  if (current.length > 0) commits.push(current);
+  return commits;
+}
+
+async function commitInChunks(
   db: Firestore,
-  items: readonly T[],
-  add: (batch: WriteBatch, item: T) => void,
+  writes: readonly PlannedWrite[],
+  maxBytes: number,
 ): Promise<void> {
-  for (let start = 0; start < items.length; start += FIRESTORE_BATCH_LIMIT) {
+  const overhead = wireCommitOverheadBytes(db.databaseId);
+  for (const commit of planCommits(
+    writes.map((w) => w.bytes),
+    overhead,
+    maxBytes,
+  )) {
     const batch = db.batch();
-    for (const item of items.slice(start, start + FIRESTORE_BATCH_LIMIT)) add(batch, item);
+    for (const i of commit) batch.set(writes[i]!.ref, writes[i]!.data);
     await batch.commit();
   }
+}
+
+export interface FirestoreSinkOptions {
+  /** Bound of one commit's encoded size; default DEFAULT_MAX_COMMIT_BYTES (Firestore's own limit is 10 MiB). */
+  maxCommitBytes?: number;
 }
 
 export class FirestoreEventSink implements EventSink {
   readonly kind = 'firestore';
   readonly #db: Firestore;
+  readonly #maxCommitBytes: number;
 
-  constructor(db: Firestore) {
+  constructor(db: Firestore, options: FirestoreSinkOptions = {}) {
     this.#db = db;
+    this.#maxCommitBytes = options.maxCommitBytes ?? DEFAULT_MAX_COMMIT_BYTES;
   }
 
   async write(batch: EventBatch): Promise<WriteReceipt> {
     const collection = this.#db.collection('streams').doc(batch.stream).collection('events');
-    const ref = (routed: RoutedEvent) =>
-      collection.doc(firestoreDocId(routed.source, routed.event.messageId));
+    const writes = batch.events.map((routed) =>
+      planned(collection.doc(firestoreDocId(routed.source, routed.event.messageId)), eventDocument(routed)),
+    );
+    const tooLarge = this.#tooLarge(writes);
+    if (tooLarge.length > 0) throw new EventsRejectedError(tooLarge);
     try {
-      await commitInChunks(this.#db, batch.events, (b, routed) => {
-        b.set(ref(routed), eventDocument(routed));
-      });
+      await commitInChunks(this.#db, writes, this.#maxCommitBytes);
     } catch (err) {
       if (!isInvalidArgument(err)) throw err; // transient: the worker retries the batch
-      await this.#findRejected(batch.events, ref);
-      throw err;
+      await this.#writeEach(writes);
     }
     return { count: batch.events.length, location: collection.path };
   }
 
-  /**
-   * Firestore refused a commit as invalid although every document passed
-   * firestoreRepresentable: write the documents one by one to name the ones it
-   * refuses (EventsRejectedError), so one event never blocks its partition.
-   */
-  async #findRejected(
-    events: readonly RoutedEvent[],
-    ref: (r: RoutedEvent) => DocumentReference,
-  ): Promise<void> {
+  /** Documents Firestore can never take (over 1 MiB), or that no commit within the bound can carry. */
+  #tooLarge(writes: readonly PlannedWrite[]): { index: number; reason: Reason }[] {
     const rejected: { index: number; reason: Reason }[] = [];
-    for (const [index, routed] of events.entries()) {
+    const overhead = wireCommitOverheadBytes(this.#db.databaseId);
+    for (const [index, { ref, data, bytes }] of writes.entries()) {
+      const stored = storedDocumentBytes(ref.path, data);
+      if (stored > FIRESTORE_MAX_DOCUMENT_BYTES) {
+        rejected.push({
+          index,
+          reason: {
+            code: 'firestore_document_too_large',
+            message: `the event's Firestore document would be ${stored} bytes; Firestore stores at most ${FIRESTORE_MAX_DOCUMENT_BYTES} bytes (1 MiB) per document`,
+          },
+        });
+      } else if (overhead + bytes > this.#maxCommitBytes) {
+        rejected.push({
+          index,
+          reason: {
+            code: 'firestore_request_too_large',
+            message: `writing the event takes a ${overhead + bytes}-byte request; the sink sends at most ${this.#maxCommitBytes} bytes per commit`,
+          },
+        });
+      }
+    }
+    return rejected;
+  }
+
+  /**
+   * Firestore refused a commit as invalid although every document passed the
+   * checks: write the documents one by one. The ones it refuses are named
+   * (EventsRejectedError), so one event never blocks its partition; when it
+   * refuses none, every document is now written and the batch is done.
+   */
+  async #writeEach(writes: readonly PlannedWrite[]): Promise<void> {
+    const rejected: { index: number; reason: Reason }[] = [];
+    for (const [index, { ref, data }] of writes.entries()) {
       try {
-        await ref(routed).set(eventDocument(routed));
+        await ref.set(data);
       } catch (err) {
         if (!isInvalidArgument(err)) throw err;
         rejected.push({
@@ -185,6 +311,28 @@ export class FirestoreEventSink implements EventSink {
 /** How many dead letters scan() reads per query. */
 const SCAN_PAGE = 500;
 
+/**
+ * A dead letter's payload or raw bytes can pass Firestore's 1 MiB per document
+ * (a rejected event over 1 MiB, the raw bytes of a poison message): that
+ * letter's text is then stored in `errors/{id}/parts/{field}-{n}` documents of
+ * at most this many UTF-16 units (at most 768 KiB of UTF-8), and the letter
+ * keeps only how many parts each field has (`payload_parts`, `raw_parts`).
+ */
+const PART_CHARS = 256 * 1024;
+const SPLIT_FIELDS = ['payload', 'raw'] as const;
+
+function splitText(text: string): string[] {
+  const parts: string[] = [];
+  for (let start = 0; start < text.length; ) {
+    let end = Math.min(text.length, start + PART_CHARS);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end -= 1; // a surrogate pair stays whole
+    parts.push(text.slice(start, end));
+    start = end;
+  }
+  return parts;
+}
+
 export class FirestoreDeadLetterStore implements DeadLetterStore, ReplayLedger {
   readonly #db: Firestore;
 
@@ -193,10 +341,52 @@ export class FirestoreDeadLetterStore implements DeadLetterStore, ReplayLedger {
   }
 
   async write(letters: readonly DeadLetter[]): Promise<void> {
-    const errors = this.#db.collection('errors');
-    await commitInChunks(this.#db, letters, (b, letter) => {
-      b.set(errors.doc(letter.id), toErrorRow(letter));
-    });
+    await commitInChunks(
+      this.#db,
+      letters.flatMap((letter) => this.#letterWrites(letter)),
+      DEFAULT_MAX_COMMIT_BYTES,
+    );
+  }
+
+  /** The letter's document, after its parts when it is too large for one (so it is listed only once whole). */
+  #letterWrites(letter: DeadLetter): PlannedWrite[] {
+    const ref = this.#db.collection('errors').doc(letter.id);
+    const row: DocumentData = toErrorRow(letter);
+    if (storedDocumentBytes(ref.path, row) <= FIRESTORE_MAX_DOCUMENT_BYTES) return [planned(ref, row)];
+    const writes: PlannedWrite[] = [];
+    for (const field of SPLIT_FIELDS) {
+      const text = row[field];
+      if (typeof text !== 'string') continue;
+      const parts = splitText(text);
+      for (const [n, part] of parts.entries()) {
+        const partRef = ref.collection('parts').doc(`${field}-${String(n).padStart(6, '0')}`);
+        writes.push(planned(partRef, { field, n, text: part }));
+      }
+      row[field] = null;
+      row[`${field}_parts`] = parts.length;
+    }
+    writes.push(planned(ref, row));
+    return writes;
+  }
+
+  async #rowOf(doc: QueryDocumentSnapshot): Promise<ErrorRow> {
+    const row = doc.data();
+    if (!SPLIT_FIELDS.some((f) => typeof row[`${f}_parts`] === 'number')) return row as ErrorRow;
+    const parts = (await doc.ref.collection('parts').get()).docs;
+    for (const field of SPLIT_FIELDS) {
+      const count = row[`${field}_parts`];
+      delete row[`${field}_parts`];
+      if (typeof count !== 'number') continue;
+      const texts = parts
+        .filter((p) => p.get('field') === field)
+        .sort((a, b) => Number(a.get('n')) - Number(b.get('n')))
+        .map((p) => String(p.get('text')));
+      if (texts.length !== count) {
+        throw new Error(`dead letter ${doc.id}: ${texts.length} of ${count} parts of ${field} found`);
+      }
+      row[field] = texts.join('');
+    }
+    return row as ErrorRow;
   }
 
   /**
@@ -211,8 +401,8 @@ export class FirestoreDeadLetterStore implements DeadLetterStore, ReplayLedger {
     for (;;) {
       const page = await (last ? query.startAfter(last) : query).limit(SCAN_PAGE).get();
       for (const doc of page.docs) {
-        const letter = fromErrorRow(doc.data() as ErrorRow);
-        if (!filter.errorType || letter.errorType === filter.errorType) yield letter;
+        if (filter.errorType && doc.get('error_type') !== filter.errorType) continue;
+        yield fromErrorRow(await this.#rowOf(doc));
       }
       if (page.size < SCAN_PAGE) return;
       last = page.docs[page.docs.length - 1];
@@ -227,8 +417,7 @@ export class FirestoreDeadLetterStore implements DeadLetterStore, ReplayLedger {
   async recordReplayed(ids: readonly string[]): Promise<void> {
     const replays = this.#db.collection('dlq_replays');
     const replayedAt = new Date().toISOString();
-    await commitInChunks(this.#db, ids, (b, id) => {
-      b.set(replays.doc(id), { replayed_at: replayedAt });
-    });
+    const writes = ids.map((id) => planned(replays.doc(id), { replayed_at: replayedAt }));
+    await commitInChunks(this.#db, writes, DEFAULT_MAX_COMMIT_BYTES);
   }
 }
