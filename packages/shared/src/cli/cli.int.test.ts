@@ -35,7 +35,8 @@ function run(pkg: string, args: string[], env: Record<string, string> = {}): Pro
     execFile(
       process.execPath,
       [`${PACKAGES}${pkg}/src/cli.ts`, ...args],
-      { encoding: 'utf8', env: cleanEnv(env), timeout: 30_000 },
+      // Generous: a CLI starts in about a second, but a loaded machine can take far longer.
+      { encoding: 'utf8', env: cleanEnv(env), timeout: 120_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
         resolve({ code, stdout, stderr });
