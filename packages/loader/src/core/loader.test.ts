@@ -73,6 +73,20 @@ describe('loader (files → DuckDB)', () => {
     assert.deepEqual(await s.sql('SELECT count(*) AS files FROM events._loaded_files'), [{ files: '3' }]);
   });
 
+  test('a file dated in the future (a fast worker clock) hides no correctly dated file older than the look-back', async () => {
+    const s = await setup();
+    const now = Date.parse(at(10));
+    // Tomorrow + 1 day: two days ahead of the loader's clock.
+    await putEventFile(s.store, [{ message_id: 'future' }], { at: at(10, 29) });
+    const first = await s.loader({ now: () => now }).runOnce();
+    assert.deepEqual([first.ok, first.files], [true, 1]);
+    // Correctly dated (an hour ago), far more than the 2 h look-back before the future folder.
+    await putEventFile(s.store, [{ message_id: 'current' }], { at: at(9) });
+    const second = await s.loader({ now: () => now }).runOnce();
+    assert.deepEqual([second.ok, second.files], [true, 1]);
+    assert.deepEqual(await s.perMessage(), { current: 1, future: 1 });
+  });
+
   test('groups are bounded: five files with at most two per job make three jobs, oldest first', async () => {
     const s = await setup();
     for (let h = 14; h >= 10; h--) await putEventFile(s.store, [{ message_id: `m${h}` }], { at: at(h) });

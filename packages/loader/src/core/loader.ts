@@ -53,6 +53,8 @@ export interface LoaderDeps {
    * process of this host is free at once instead of after it expires (lease.ts).
    */
   leaseSameMachine?: boolean;
+  /** Test seam: the loader's clock (ms since the epoch). Default Date.now. */
+  now?: () => number;
 }
 
 export const TABLES: readonly LoadTable[] = ['events', 'errors'];
@@ -147,6 +149,7 @@ export function createLoader(deps: LoaderDeps): Loader {
     warehouse,
     prefix,
     lookbackHours: deps.lookbackHours ?? 2,
+    ...(deps.now ? { now: deps.now } : {}),
     ...(deps.pageSize ? { pageSize: deps.pageSize } : {}),
     onForeignKey: (key) => {
       if (foreignSeen.has(key) || foreignSeen.size >= 1000) return;
