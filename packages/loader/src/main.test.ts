@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CliError, FileObjectStore, loadLoaderConfig, silentLogger } from '@eventkit/shared';
 import { backfillCommand, createWarehouse, queryCommand, runCommand, statusCommand } from './main.ts';
-import { errorRow, putErrorFile, putEventFile } from './testing/fixtures.ts';
+import { errorRow, otherSchemaParquet, putErrorFile, putEventFile } from './testing/fixtures.ts';
 import { BigQueryWarehouse } from './warehouse/bigquery/bigquery-warehouse.ts';
 
 const dirs: string[] = [];
@@ -99,11 +99,15 @@ describe('loader commands', () => {
 
   test('run --once fails with exit 1 when a load fails; backfill reports progress lines off a terminal', async () => {
     const s = await setup();
-    await putEventFile(s.store, [{ message_id: 'm1' }]);
-    await s.store.put('events/stream=events/date=2026-11-27/hour=10/w9-bad.parquet', Buffer.from('x'));
+    // Alone, a file of another schema may be a systemic fault: the run fails (it is not quarantined).
+    await s.store.put(
+      'events/stream=events/date=2026-11-27/hour=10/w9-bad.parquet',
+      await otherSchemaParquet(),
+    );
     await assert.rejects(runCommand(s.config, s.log, true), cliError(1, /^load failed: /));
 
     await s.store.delete('events/stream=events/date=2026-11-27/hour=10/w9-bad.parquet');
+    await putEventFile(s.store, [{ message_id: 'm1' }]);
     const progress = lines();
     const summary = await backfillCommand(
       s.config,

@@ -3,12 +3,20 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, describe, test } from 'node:test';
-import { createMetricsRegistry, FileObjectStore } from '@eventkit/shared';
-import { errorRow, putErrorFile, putEventFile } from '../testing/fixtures.ts';
+import {
+  createLogger,
+  createMetricsRegistry,
+  FileObjectStore,
+  type LoadJob,
+  type Warehouse,
+} from '@eventkit/shared';
+import { errorRow, eventKey, putErrorFile, putEventFile } from '../testing/fixtures.ts';
 import { withDuckDb } from '../warehouse/duckdb/duckdb-file.ts';
 import { DuckDbWarehouse, type DuckDbWarehouseOptions } from '../warehouse/duckdb/duckdb-warehouse.ts';
 import { createLoader, describeError, type LoaderDeps } from './loader.ts';
+import { Quarantine } from './quarantine.ts';
 
 const dirs: string[] = [];
 after(async () => {
@@ -227,5 +235,89 @@ describe('loader (files → DuckDB)', () => {
     );
     assert.equal(describeError(new TypeError('x')), 'TypeError: x');
     assert.equal(describeError('a'.repeat(600)).length, 501);
+  });
+
+  test('a file that can never load is quarantined with the reason; the files around it, in its stream and others, load; a second run does not retry it', async () => {
+    const s = await setup();
+    const registry = createMetricsRegistry({}, { processMetrics: false });
+    const lines: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
+        done();
+      },
+    });
+    const logger = createLogger({ level: 'info', json: true, destination });
+    const loader = () => s.loader({ metrics: registry, logger });
+    await putEventFile(s.store, [{ message_id: 'a9' }], { stream: 'a', at: at(9) });
+    // A lone UTF-16 surrogate in a JSON string, as the gateway let through before it mended them.
+    const surrogate = await putEventFile(
+      s.store,
+      [{ message_id: 'sur', properties: JSON.stringify({ s: '\uD800x' }) }],
+      {
+        stream: 'a',
+        at: at(10),
+      },
+    );
+    await putEventFile(s.store, [{ message_id: 'a11' }], { stream: 'a', at: at(11) });
+    await putEventFile(s.store, [{ message_id: 'b10' }], { stream: 'b', at: at(10) });
+    // Not Parquet at all, and a Parquet file cut in half.
+    const garbage = await s.store.put(eventKey({ stream: 'b', at: at(10) }), Buffer.from('not parquet'));
+    const whole = await s.store.get(surrogate.key);
+    const truncated = await s.store.put(
+      eventKey({ stream: 'b', at: at(11) }),
+      whole.subarray(0, Math.floor(whole.length / 2)),
+    );
+    await putErrorFile(s.store, [errorRow('e1')]);
+
+    const first = await loader().runOnce();
+    assert.equal(first.ok, true, describeError(first.error));
+    assert.equal(first.filesQuarantined, 3);
+    assert.deepEqual(await s.perMessage(), { a11: 1, a9: 1, b10: 1 });
+    assert.deepEqual(await s.sql('SELECT id FROM events.raw_events_errors'), [{ id: 'e1' }]);
+
+    const status = await loader().status();
+    assert.equal(status.pending.files, 0, 'quarantined files are not pending');
+    const byKey = new Map(status.quarantined.map((q) => [q.key, q]));
+    assert.deepEqual([...byKey.keys()].sort(), [garbage.key, surrogate.key, truncated.key].sort());
+    assert.match(byKey.get(surrogate.key)!.reason, /no low surrogate/);
+    assert.doesNotMatch(byKey.get(surrogate.key)!.reason, /ud800/i, 'no payload in the reason');
+    assert.equal(byKey.get(garbage.key)!.table, 'events');
+    const logged = lines.filter((l) => l.message === 'load_file_quarantined');
+    assert.deepEqual(logged.map((l) => l.key).sort(), [garbage.key, surrogate.key, truncated.key].sort());
+    assert.ok(logged.every((l) => !JSON.stringify(l).toLowerCase().includes('ud800')));
+    assert.match(await registry.metrics(), /eventkit_loader_files_quarantined_total\{table="events"\} 3/);
+
+    const second = await loader().runOnce();
+    assert.deepEqual([second.ok, second.jobs, second.files, second.filesQuarantined], [true, 0, 0, 0]);
+    assert.deepEqual(await s.sql('SELECT count(*) AS files FROM events._loaded_files'), [{ files: '4' }]);
+    assert.match(await registry.metrics(), /eventkit_loader_files_quarantined_total\{table="events"\} 3/);
+
+    // Released (after a fix), the file is pending again.
+    assert.equal(await new Quarantine(s.store, '').release(garbage.key), true);
+    assert.equal((await loader().status()).pending.files, 1);
+  });
+
+  test('a failing events lane does not stop the dead-letter lane', async () => {
+    const s = await setup();
+    await putEventFile(s.store, [{ message_id: 'm1' }], { at: at(10) });
+    await putErrorFile(s.store, [errorRow('e1')]);
+    const real = new DuckDbWarehouse({ path: s.path, dataset: 'events', table: 'raw_events' });
+    const warehouse: Warehouse = {
+      kind: 'duckdb',
+      ensureTables: () => real.ensureTables(),
+      loadedKeys: (keys, o) => real.loadedKeys(keys, o),
+      lastLoadedKeys: (p) => real.lastLoadedKeys(p),
+      close: () => real.close(),
+      load: (job: LoadJob) =>
+        job.table === 'events' ? Promise.reject(new Error('events are down')) : real.load(job),
+      classifyError: () => 'transient',
+    };
+    const report = await createLoader({ store: s.store, warehouse }).runOnce();
+    assert.equal(report.ok, false);
+    assert.match(describeError(report.error), /events are down/);
+    assert.deepEqual(await s.sql('SELECT id FROM events.raw_events_errors'), [{ id: 'e1' }]);
+    assert.equal(report.filesQuarantined, 0, 'a transient failure quarantines nothing');
+    assert.deepEqual(await s.perMessage(), {});
   });
 });

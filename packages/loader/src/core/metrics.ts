@@ -14,6 +14,7 @@ import type { RunReport } from './loader.ts';
 export interface LoaderMetrics {
   jobFinished(table: LoadTable, files: number, result: LoadResult, seconds: number): void;
   runFinished(report: RunReport): void;
+  fileQuarantined(table: LoadTable): void;
 }
 
 export function loaderMetrics(registry: Registry = createMetricsRegistry({}, { processMetrics: false })) {
@@ -55,6 +56,13 @@ export function loaderMetrics(registry: Registry = createMetricsRegistry({}, { p
       labelNames: ['result'],
     }),
   );
+  const quarantined = existing('eventkit_loader_files_quarantined_total', () =>
+    defineCounter(registry, {
+      name: 'eventkit_loader_files_quarantined_total',
+      help: 'Files set aside because they can never load (corrupt, bad encoding); never retried automatically.',
+      labelNames: ['table'],
+    }),
+  );
   const lastSuccess = existing('eventkit_loader_last_success_timestamp_seconds', () =>
     defineGauge(registry, {
       name: 'eventkit_loader_last_success_timestamp_seconds',
@@ -68,6 +76,9 @@ export function loaderMetrics(registry: Registry = createMetricsRegistry({}, { p
       files.inc({ table }, n);
       rows.inc({ table }, result.rowsInserted);
       duplicates.inc({ table }, result.rowsRead - result.rowsInserted);
+    },
+    fileQuarantined(table) {
+      quarantined.inc({ table });
     },
     runFinished(report) {
       const result = !report.ok
