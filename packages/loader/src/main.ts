@@ -2,6 +2,8 @@
 // cli.ts parses the command line and calls these; the local all-in-one mode
 // calls loaderFromConfig to run a loader in its own process.
 
+import { rmdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import {
   CliError,
   FileObjectStore,
@@ -21,6 +23,7 @@ import {
   type Loader,
   type RunReport,
 } from './core/loader.ts';
+import { defaultGraceMs, type RetentionOptions } from './core/retention.ts';
 import { BigQueryWarehouse } from './warehouse/bigquery/bigquery-warehouse.ts';
 import { DuckDbLockedError, DuckDbMissingError } from './warehouse/duckdb/duckdb-file.ts';
 import { DuckDbWarehouse } from './warehouse/duckdb/duckdb-warehouse.ts';
@@ -85,9 +88,30 @@ export async function loaderFromConfig(
     lookbackHours: config.warehouseLookbackHours,
     leaseSeconds: config.warehouseLoaderLease,
     leaseTarget: `${config.gcpBigqueryDataset ?? 'events'}.${config.gcpBigqueryTable}`,
+    // The data directory is deleted from as files are safely loaded; a bucket has its lifecycle rule.
+    ...(store instanceof FileObjectStore ? { retention: localRetention(store, config) } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });
+}
+
+/** Retention on the data directory (core/retention.ts), removing the folders it empties. */
+export function localRetention(store: FileObjectStore, config: LoaderConfig): RetentionOptions {
+  return {
+    graceMs: defaultGraceMs(config.dedupWindowDays, config.warehouseLookbackHours),
+    async onDeleted(key) {
+      // hour=HH/ then date=D/ (events), or error_type=t/ then date=D/ (dead letters), when empty.
+      let dir = dirname(join(store.root, ...key.split('/')));
+      for (let i = 0; i < 2; i++) {
+        try {
+          await rmdir(dir);
+        } catch {
+          return; // not empty (or gone): stop
+        }
+        dir = dirname(dir);
+      }
+    },
+  };
 }
 
 const targetName = (config: LoaderConfig) =>

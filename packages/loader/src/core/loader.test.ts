@@ -15,8 +15,9 @@ import {
 import { errorRow, eventKey, putErrorFile, putEventFile } from '../testing/fixtures.ts';
 import { withDuckDb } from '../warehouse/duckdb/duckdb-file.ts';
 import { DuckDbWarehouse, type DuckDbWarehouseOptions } from '../warehouse/duckdb/duckdb-warehouse.ts';
-import { createLoader, describeError, type LoaderDeps } from './loader.ts';
+import { createLoader, describeError, type LoaderDeps, TABLES } from './loader.ts';
 import { Quarantine } from './quarantine.ts';
+import { defaultGraceMs, deleteLoadedFiles } from './retention.ts';
 
 const dirs: string[] = [];
 after(async () => {
@@ -319,5 +320,43 @@ describe('loader (files → DuckDB)', () => {
     assert.deepEqual(await s.sql('SELECT id FROM events.raw_events_errors'), [{ id: 'e1' }]);
     assert.equal(report.filesQuarantined, 0, 'a transient failure quarantines nothing');
     assert.deepEqual(await s.perMessage(), {});
+  });
+
+  test('retention (local mode): a loaded file goes once its folder ended the grace period ago, not a millisecond before; an unloaded or quarantined file never goes', async () => {
+    const s = await setup();
+    const written = Date.parse('2026-11-01T10:15:00.000Z');
+    const folderEnd = Date.parse('2026-11-01T11:00:00.000Z');
+    const graceMs = defaultGraceMs(7, 2);
+    const loaded = await putEventFile(s.store, [{ message_id: 'old' }], { at: '2026-11-01T10:15:00.000Z' });
+    assert.equal((await s.loader({ now: () => written }).runOnce()).files, 1);
+    // Written after that run: never loaded (pending), and one that can never load.
+    const pending = await putEventFile(s.store, [{ message_id: 'pending' }], {
+      at: '2026-11-01T10:15:00.000Z',
+    });
+    const corrupt = await s.store.put(
+      eventKey({ at: '2026-11-01T10:15:00.000Z' }),
+      Buffer.from('not parquet'),
+    );
+    const discovery = {
+      store: s.store,
+      warehouse: new DuckDbWarehouse({ path: s.path, dataset: 'events', table: 'raw_events' }),
+      prefix: '',
+      lookbackHours: 2,
+    };
+    const exists = async (key: string) => (await s.store.stat(key)) !== undefined;
+
+    assert.equal(await deleteLoadedFiles(TABLES, discovery, { graceMs }, folderEnd + graceMs - 1), 0);
+    assert.equal(await exists(loaded.key), true, 'just inside the grace period: kept');
+    assert.equal(await deleteLoadedFiles(TABLES, discovery, { graceMs }, folderEnd + graceMs), 1);
+    assert.equal(await exists(loaded.key), false, 'just past it: deleted');
+    assert.equal(await exists(pending.key), true, 'an unloaded file is never deleted');
+    assert.equal(await exists(corrupt.key), true);
+
+    // Part of a run: it loads the pending file, quarantines the corrupt one, then deletes what is loaded and old.
+    const run = await s.loader({ now: () => folderEnd + graceMs, retention: { graceMs } }).runOnce();
+    assert.deepEqual([run.ok, run.files, run.filesQuarantined, run.filesDeleted], [true, 1, 1, 1]);
+    assert.equal(await exists(pending.key), false);
+    assert.equal(await exists(corrupt.key), true, 'a quarantined file is never deleted');
+    assert.deepEqual(await s.perMessage(), { old: 1, pending: 1 });
   });
 });

@@ -22,6 +22,7 @@ import { normalizePrefix, parseDay } from './layout.ts';
 import { Lease, type LeaseHolder, LeaseLostError, leaseKey } from './lease.ts';
 import { type LoaderMetrics, loaderMetrics } from './metrics.ts';
 import { Quarantine, type QuarantineRecord } from './quarantine.ts';
+import { deleteLoadedFiles, type RetentionOptions } from './retention.ts';
 
 export interface LoaderDeps {
   store: ObjectStore;
@@ -56,6 +57,11 @@ export interface LoaderDeps {
   leaseSameMachine?: boolean;
   /** Test seam: the loader's clock (ms since the epoch). Default Date.now. */
   now?: () => number;
+  /**
+   * Delete loaded files past a grace period at the end of each run (retention.ts).
+   * For the local data directory only; a bucket's lifecycle rule does it on GCS.
+   */
+  retention?: RetentionOptions;
 }
 
 export const TABLES: readonly LoadTable[] = ['events', 'errors'];
@@ -73,6 +79,8 @@ export interface RunReport {
   jobsAlreadyDone: number;
   /** Files set aside in this run because they can never load (quarantine.ts). */
   filesQuarantined: number;
+  /** Loaded files deleted past their grace period (retention.ts; local mode only). */
+  filesDeleted: number;
   durationMs: number;
   /** The failure that ended the run, when !ok. */
   error?: Error;
@@ -196,6 +204,7 @@ export function createLoader(deps: LoaderDeps): Loader {
     rowsInserted: 0,
     jobsAlreadyDone: 0,
     filesQuarantined: 0,
+    filesDeleted: 0,
     durationMs: 0,
   });
 
@@ -432,6 +441,7 @@ export function createLoader(deps: LoaderDeps): Loader {
           }
           if (report.stopped) break;
         }
+        if (deps.retention && !stopped()) await deleteLoaded(report, deps.retention);
       });
     } catch (err) {
       report.ok = false;
@@ -439,6 +449,22 @@ export function createLoader(deps: LoaderDeps): Loader {
       tablesReady = false; // the tables may be what went missing: check again next run
     }
     return finish(report, started, 'load_run');
+  }
+
+  /** Retention (local mode): a failure is logged and retried next run; it never fails the load. */
+  async function deleteLoaded(report: RunReport, retention: RetentionOptions): Promise<void> {
+    try {
+      report.filesDeleted = await deleteLoadedFiles(TABLES, discovery, retention, (deps.now ?? Date.now)());
+      if (report.filesDeleted > 0) {
+        metrics.filesDeleted(report.filesDeleted);
+        log.info(
+          { files: report.filesDeleted, grace_hours: retention.graceMs / 3_600_000 },
+          'loader_files_deleted',
+        );
+      }
+    } catch (err) {
+      log.warn({ error: describeError(err) }, 'loader_retention_failed');
+    }
   }
 
   async function status(): Promise<LoaderStatus> {

@@ -15,6 +15,7 @@ export interface LoaderMetrics {
   jobFinished(table: LoadTable, files: number, result: LoadResult, seconds: number): void;
   runFinished(report: RunReport): void;
   fileQuarantined(table: LoadTable): void;
+  filesDeleted(n: number): void;
 }
 
 export function loaderMetrics(registry: Registry = createMetricsRegistry({}, { processMetrics: false })) {
@@ -63,6 +64,12 @@ export function loaderMetrics(registry: Registry = createMetricsRegistry({}, { p
       labelNames: ['table'],
     }),
   );
+  const deleted = existing('eventkit_loader_files_deleted_total', () =>
+    defineCounter(registry, {
+      name: 'eventkit_loader_files_deleted_total',
+      help: 'Loaded files deleted from the local data directory past their grace period (local mode only).',
+    }),
+  );
   const lastSuccess = existing('eventkit_loader_last_success_timestamp_seconds', () =>
     defineGauge(registry, {
       name: 'eventkit_loader_last_success_timestamp_seconds',
@@ -79,6 +86,9 @@ export function loaderMetrics(registry: Registry = createMetricsRegistry({}, { p
     },
     fileQuarantined(table) {
       quarantined.inc({ table });
+    },
+    filesDeleted(n) {
+      deleted.inc(n);
     },
     runFinished(report) {
       const result = !report.ok
