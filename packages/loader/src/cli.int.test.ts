@@ -33,6 +33,8 @@ function env(dataDir: string): NodeJS.ProcessEnv {
     EVENTKIT_LOG_LEVEL: 'info',
     EVENTKIT_JSON_LOGS: 'true',
     METADATA_SERVER_DETECTION: 'none',
+    // The fixtures' folder dates age: keep loaded files, so backfills find them in any year.
+    EVENTKIT_LOCAL_RETENTION_DAYS: '0',
   };
   delete e.NODE_TEST_CONTEXT;
   for (const k of Object.keys(e)) if (/^(GCP_|EVENTKIT_(WAREHOUSE|EVENT_STORE|DUCKDB))/.test(k)) delete e[k];

@@ -89,16 +89,22 @@ export async function loaderFromConfig(
     leaseSeconds: config.warehouseLoaderLease,
     leaseTarget: `${config.gcpBigqueryDataset ?? 'events'}.${config.gcpBigqueryTable}`,
     // The data directory is deleted from as files are safely loaded; a bucket has its lifecycle rule.
-    ...(store instanceof FileObjectStore ? { retention: localRetention(store, config) } : {}),
+    ...(store instanceof FileObjectStore && config.localRetentionDays > 0
+      ? { retention: localRetention(store, config) }
+      : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });
 }
 
-/** Retention on the data directory (core/retention.ts), removing the folders it empties. */
+/** Retention on the data directory (core/retention.ts, EVENTKIT_LOCAL_RETENTION_DAYS), removing the folders it empties. */
 export function localRetention(store: FileObjectStore, config: LoaderConfig): RetentionOptions {
   return {
-    graceMs: defaultGraceMs(config.dedupWindowDays, config.warehouseLookbackHours),
+    // Never shorter than the dedup window plus the look-back (core/retention.ts says why).
+    graceMs: Math.max(
+      config.localRetentionDays * 86_400_000,
+      defaultGraceMs(config.dedupWindowDays, config.warehouseLookbackHours),
+    ),
     async onDeleted(key) {
       // hour=HH/ then date=D/ (events), or error_type=t/ then date=D/ (dead letters), when empty.
       let dir = dirname(join(store.root, ...key.split('/')));
