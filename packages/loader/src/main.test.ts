@@ -12,6 +12,7 @@ import {
   loaderFromConfig,
   localRetention,
   queryCommand,
+  releaseCommand,
   runCommand,
   statusCommand,
 } from './main.ts';
@@ -71,6 +72,22 @@ test('the data directory (local mode) deletes loaded files past the dedup window
   assert.equal(await s.store.stat(old.key), undefined);
   assert.equal(existsSync(join(s.dir, 'events/stream=events/date=2026-11-01')), false);
   assert.equal(existsSync(join(s.dir, 'events/stream=events')), true);
+});
+
+test('release: a quarantined file becomes pending again; an unknown key is an error', async () => {
+  const s = await setup();
+  await putEventFile(s.store, [{ message_id: 'm1' }]);
+  const bad = await s.store.put(
+    'events/stream=events/date=2026-11-27/hour=10/w9-bad.parquet',
+    Buffer.from('x'),
+  );
+  await runCommand(s.config, s.log, true);
+  const before = JSON.parse(await statusCommand(s.config, s.log, true));
+  assert.deepEqual([before.pending.files, before.quarantined.length], [0, 1]);
+  assert.match(await releaseCommand(s.config, bad.key), /^released /);
+  const after = JSON.parse(await statusCommand(s.config, s.log, true));
+  assert.deepEqual([after.pending.files, after.quarantined.length], [1, 0]);
+  await assert.rejects(releaseCommand(s.config, bad.key), cliError(1, /is not quarantined/));
 });
 
 describe('loader commands', () => {

@@ -16,6 +16,7 @@ import {
 import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
 import { formatStatus, formatTable, jsonRows, statusView } from './commands/format.ts';
 import { progressReporter } from './commands/progress.ts';
+import { normalizePrefix } from './core/layout.ts';
 import {
   BackfillRangeError,
   createLoader,
@@ -23,6 +24,7 @@ import {
   type Loader,
   type RunReport,
 } from './core/loader.ts';
+import { Quarantine } from './core/quarantine.ts';
 import { defaultGraceMs, type RetentionOptions } from './core/retention.ts';
 import { BigQueryWarehouse } from './warehouse/bigquery/bigquery-warehouse.ts';
 import { DuckDbLockedError, DuckDbMissingError } from './warehouse/duckdb/duckdb-file.ts';
@@ -168,6 +170,14 @@ export async function runCommand(config: LoaderConfig, logger: Logger, once: boo
   } finally {
     for (const off of handlers) off();
   }
+}
+
+/** `release <key>`: deletes the file's quarantine record (core/quarantine.ts), so runs see it again. */
+export async function releaseCommand(config: LoaderConfig, key: string): Promise<string> {
+  const store = createObjectStore(config);
+  const released = await new Quarantine(store, normalizePrefix(config.storagePrefix)).release(key);
+  if (!released) throw new CliError(`${key} is not quarantined (see eventkit-loader status)`, 1);
+  return `released ${key}: the next run loads it if its folder is within the look-back; otherwise backfill its day`;
 }
 
 export async function statusCommand(config: LoaderConfig, logger: Logger, json: boolean): Promise<string> {
