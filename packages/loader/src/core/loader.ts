@@ -509,8 +509,11 @@ export function createLoader(deps: LoaderDeps): Loader {
       await holdingLease(report, stopped, true, async () => {
         await ensureTables();
         // First pass counts (keys are not kept, so memory stays bounded), second loads.
+        // Quarantined files are skipped by both.
+        const quarantined = await quarantine.keys();
         for (const table of TABLES) {
           for await (const f of filesInDays(table, from, to, discovery)) {
+            if (quarantined.has(f.key)) continue;
             progress.totalFiles += 1;
             progress.totalBytes += f.size;
           }
