@@ -359,4 +359,30 @@ describe('loader (files → DuckDB)', () => {
     assert.equal(await exists(corrupt.key), true, 'a quarantined file is never deleted');
     assert.deepEqual(await s.perMessage(), { old: 1, pending: 1 });
   });
+
+  test('a group where every file fails with an unknown error (a systemic fault) quarantines nothing and tries a bounded number of jobs', async () => {
+    const s = await setup();
+    for (let i = 0; i < 64; i++)
+      await putEventFile(s.store, [{ message_id: `m${i}` }], { at: at(10), worker: `w${i}` });
+    const real = new DuckDbWarehouse({ path: s.path, dataset: 'events', table: 'raw_events' });
+    let loads = 0;
+    const warehouse: Warehouse = {
+      kind: 'duckdb',
+      ensureTables: () => real.ensureTables(),
+      loadedKeys: (keys, o) => real.loadedKeys(keys, o),
+      lastLoadedKeys: (p) => real.lastLoadedKeys(p),
+      close: () => real.close(),
+      load: () => {
+        loads += 1;
+        return Promise.reject(new Error('Binder Error: the schema changed'));
+      },
+      classifyError: () => 'unknown',
+    };
+    const report = await createLoader({ store: s.store, warehouse }).runOnce();
+    assert.equal(report.ok, false);
+    assert.equal(report.filesQuarantined, 0);
+    // 1 + the budget 4·ceil(log2 65) + 4 = 33, not the 127 jobs of the whole tree.
+    assert.ok(loads <= 33, `${loads} jobs`);
+    assert.equal((await createLoader({ store: s.store, warehouse: real }).status()).pending.files, 64);
+  });
 });

@@ -249,11 +249,17 @@ export function createLoader(deps: LoaderDeps): Loader {
   ): Promise<void> {
     const alone: { file: DiscoveredFile; id: string; err: unknown }[] = [];
     let loaded = 0;
+    let unresolved: unknown;
+    // Failed jobs count too (BigQuery: 1,500 load jobs per table a day, failures included), so the
+    // search is bounded: enough to isolate a few bad files, far below the 2n jobs of a group where
+    // every file fails (a systemic fault). What it does not reach stays pending for the next run.
+    let budget = 4 * Math.ceil(Math.log2(group.length + 1)) + 4;
     const attempt = async (files: readonly DiscoveredFile[], split: boolean): Promise<void> => {
       if (split && stopped()) {
         report.stopped = true;
         return;
       }
+      if (split && budget-- <= 0) return;
       const id = jobIdFor(
         table,
         files.map((f) => f.key),
@@ -272,13 +278,16 @@ export function createLoader(deps: LoaderDeps): Loader {
           { table, job_id: id, files: files.length, error: describeError(err) },
           'load_job_failed_splitting',
         );
+        if (budget <= 0) {
+          unresolved ??= err;
+          return;
+        }
         const half = Math.ceil(files.length / 2);
         await attempt(files.slice(0, half), true);
         await attempt(files.slice(half), true);
       }
     };
     await attempt(group, false);
-    let unresolved: unknown;
     for (const { file, id, err } of alone) {
       // 'unknown' alone proves little (the warehouse may be down): only when others of the group loaded.
       if (classify(err) !== 'data' && loaded === 0) {

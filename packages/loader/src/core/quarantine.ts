@@ -9,7 +9,8 @@
 // 'data'), or when another file of the same group loaded (so the warehouse
 // works and it is this file). Otherwise the error ends the lane's run as
 // before, and the next run tries again. Bisection costs about 2·log2(n) jobs per
-// bad file, never one job per file (BigQuery's 1,500 modifications per table a day).
+// bad file, never one job per file, and at most 4·ceil(log2(n + 1)) + 4 per group
+// (failed jobs count against BigQuery's 1,500 load jobs per table a day too).
 //
 // The record is one small JSON object per file in the object store,
 // `{prefix}_eventkit/quarantine/{key}.json` (the key without the prefix), so it
