@@ -110,7 +110,7 @@ export function formatStatus(v: StatusView, now: Date): string {
   const quarantined =
     v.quarantined.length === 0
       ? 'none'
-      : `${number(v.quarantined.length)} files that can never load (see the loader README: re-loading a quarantined file)`;
+      : `${number(v.quarantined.length)} ${v.quarantined.length === 1 ? 'file' : 'files'} that can never load (eventkit-loader release <key> after a fix; see the loader README)`;
   return [
     `warehouse  ${v.warehouse} ${v.target}`,
     `pending    ${pending}`,
