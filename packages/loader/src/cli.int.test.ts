@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { FileObjectStore } from '@eventkit/shared';
 import { leaseKey } from './core/lease.ts';
 import { createLoader } from './core/loader.ts';
-import { errorRow, putErrorFile, putEventFile } from './testing/fixtures.ts';
+import { errorRow, otherSchemaParquet, putErrorFile, putEventFile } from './testing/fixtures.ts';
 import { withDuckDb } from './warehouse/duckdb/duckdb-file.ts';
 import { DuckDbWarehouse } from './warehouse/duckdb/duckdb-warehouse.ts';
 import { queryDuckDb } from './warehouse/duckdb/query.ts';
@@ -33,6 +33,8 @@ function env(dataDir: string): NodeJS.ProcessEnv {
     EVENTKIT_LOG_LEVEL: 'info',
     EVENTKIT_JSON_LOGS: 'true',
     METADATA_SERVER_DETECTION: 'none',
+    // The fixtures' folder dates age: keep loaded files, so backfills find them in any year.
+    EVENTKIT_LOCAL_RETENTION_DAYS: '0',
   };
   delete e.NODE_TEST_CONTEXT;
   for (const k of Object.keys(e)) if (/^(GCP_|EVENTKIT_(WAREHOUSE|EVENT_STORE|DUCKDB))/.test(k)) delete e[k];
@@ -108,9 +110,25 @@ describe('eventkit-loader CLI', () => {
     assert.deepEqual(view.pending, { files: 0, bytes: 0, oldestAgeSeconds: null, events: 0, errors: 0 });
     assert.deepEqual([view.loaded.files, view.loaded.rows], [3, 7]);
 
+    // A corrupt file is quarantined: the run succeeds, says so, and status lists it.
     await store.put(
       'events/stream=events/date=2026-11-27/hour=11/w9-corrupt.parquet',
       Buffer.from('not parquet'),
+    );
+    const quarantined = await cli(dir, 'run', '--once');
+    assert.equal(quarantined.code, 0);
+    assert.match(quarantined.stdout, /load_file_quarantined/);
+    const after = JSON.parse((await cli(dir, 'status', '--json')).stdout);
+    assert.equal(after.pending.files, 0);
+    assert.deepEqual(
+      after.quarantined.map((q: { key: string }) => q.key),
+      ['events/stream=events/date=2026-11-27/hour=11/w9-corrupt.parquet'],
+    );
+
+    // A file of another schema alone may be a systemic fault: the run fails with one line.
+    await store.put(
+      'events/stream=events/date=2026-11-27/hour=12/w9-other.parquet',
+      await otherSchemaParquet(),
     );
     const failed = await cli(dir, 'run', '--once');
     assert.equal(failed.code, 1);

@@ -85,6 +85,19 @@ addSettingOptions(
 
 addSettingOptions(
   program
+    .command('release')
+    .description(
+      'Make a quarantined file (one that could not load; `status` lists them) pending again, after its cause was fixed: the next run loads it when its folder is within the look-back, else backfill its day. Quarantined again if it still fails.',
+    )
+    .argument('<key>', 'the file key, as status shows it'),
+  'loader',
+).action(async (key: string, flags: Flags) => {
+  const { config } = setup(flags, 2);
+  print(await (await main()).releaseCommand(config, key));
+});
+
+addSettingOptions(
+  program
     .command('query')
     .description(
       'Run one read-only SQL statement against the local DuckDB warehouse, e.g. "select count(*) from events.raw_events". Waits briefly while a load holds the file.',

@@ -2,6 +2,8 @@
 // cli.ts parses the command line and calls these; the local all-in-one mode
 // calls loaderFromConfig to run a loader in its own process.
 
+import { rmdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import {
   CliError,
   FileObjectStore,
@@ -15,6 +17,7 @@ import {
 import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
 import { formatStatus, formatTable, jsonRows, statusView } from './commands/format.ts';
 import { progressReporter } from './commands/progress.ts';
+import { normalizePrefix } from './core/layout.ts';
 import {
   BackfillRangeError,
   createLoader,
@@ -22,6 +25,8 @@ import {
   type Loader,
   type RunReport,
 } from './core/loader.ts';
+import { Quarantine } from './core/quarantine.ts';
+import { defaultGraceMs, type RetentionOptions } from './core/retention.ts';
 import { BigQueryWarehouse } from './warehouse/bigquery/bigquery-warehouse.ts';
 import { DuckDbLockedError, DuckDbMissingError } from './warehouse/duckdb/duckdb-file.ts';
 import { DuckDbWarehouse } from './warehouse/duckdb/duckdb-warehouse.ts';
@@ -86,9 +91,36 @@ export async function loaderFromConfig(
     lookbackHours: config.warehouseLookbackHours,
     leaseSeconds: config.warehouseLoaderLease,
     leaseTarget: `${config.gcpBigqueryDataset ?? 'events'}.${config.gcpBigqueryTable}`,
+    // The data directory is deleted from as files are safely loaded; a bucket has its lifecycle rule.
+    ...(store instanceof FileObjectStore && config.localRetentionDays > 0
+      ? { retention: localRetention(store, config) }
+      : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });
+}
+
+/** Retention on the data directory (core/retention.ts, EVENTKIT_LOCAL_RETENTION_DAYS), removing the folders it empties. */
+export function localRetention(store: FileObjectStore, config: LoaderConfig): RetentionOptions {
+  return {
+    // Never shorter than the dedup window plus the look-back (core/retention.ts says why).
+    graceMs: Math.max(
+      config.localRetentionDays * 86_400_000,
+      defaultGraceMs(config.dedupWindowDays, config.warehouseLookbackHours),
+    ),
+    async onDeleted(key) {
+      // hour=HH/ then date=D/ (events), or error_type=t/ then date=D/ (dead letters), when empty.
+      let dir = dirname(join(store.root, ...key.split('/')));
+      for (let i = 0; i < 2; i++) {
+        try {
+          await rmdir(dir);
+        } catch {
+          return; // not empty (or gone): stop
+        }
+        dir = dirname(dir);
+      }
+    },
+  };
 }
 
 const targetName = (config: LoaderConfig) =>
@@ -143,6 +175,14 @@ export async function runCommand(config: LoaderConfig, logger: Logger, once: boo
   } finally {
     for (const off of handlers) off();
   }
+}
+
+/** `release <key>`: deletes the file's quarantine record (core/quarantine.ts), so runs see it again. */
+export async function releaseCommand(config: LoaderConfig, key: string): Promise<string> {
+  const store = createObjectStore(config);
+  const released = await new Quarantine(store, normalizePrefix(config.storagePrefix)).release(key);
+  if (!released) throw new CliError(`${key} is not quarantined (see eventkit-loader status)`, 1);
+  return `released ${key}: the next run loads it if its folder is within the look-back; otherwise backfill its day`;
 }
 
 export async function statusCommand(config: LoaderConfig, logger: Logger, json: boolean): Promise<string> {

@@ -43,6 +43,8 @@ export interface StatusView {
   target: string;
   pending: { files: number; bytes: number; oldestAgeSeconds: number | null; events: number; errors: number };
   loaded: { files: number; rows: number; lastLoadAt: string | null } | null;
+  /** Files set aside because they can never load (the first 100), with the reason. */
+  quarantined: { key: string; table: string; reason: string; quarantinedAt: string }[];
 }
 
 export function statusView(status: LoaderStatus, target: string, now: Date): StatusView {
@@ -64,6 +66,12 @@ export function statusView(status: LoaderStatus, target: string, now: Date): Sta
           lastLoadAt: status.loaded.lastLoadedAt?.toISOString() ?? null,
         }
       : null,
+    quarantined: status.quarantined.map((q) => ({
+      key: q.key,
+      table: q.table,
+      reason: q.reason,
+      quarantinedAt: q.quarantined_at,
+    })),
   };
 }
 
@@ -99,7 +107,15 @@ export function formatStatus(v: StatusView, now: Date): string {
       : 'never';
     loaded = `${number(v.loaded.files)} files, ${number(v.loaded.rows)} rows; last load ${last}`;
   }
-  return [`warehouse  ${v.warehouse} ${v.target}`, `pending    ${pending}`, `loaded     ${loaded}`].join(
-    '\n',
-  );
+  const quarantined =
+    v.quarantined.length === 0
+      ? 'none'
+      : `${number(v.quarantined.length)} ${v.quarantined.length === 1 ? 'file' : 'files'} that can never load (eventkit-loader release <key> after a fix; see the loader README)`;
+  return [
+    `warehouse  ${v.warehouse} ${v.target}`,
+    `pending    ${pending}`,
+    `loaded     ${loaded}`,
+    `quarantine ${quarantined}`,
+    ...v.quarantined.map((q) => `  ${q.key}  ${q.quarantinedAt}  ${q.reason}`),
+  ].join('\n');
 }

@@ -20,7 +20,9 @@
 // as long as the lane's newest loaded folder is at most `lookbackHours` later
 // than the file's folder; since W never runs ahead of the workers' clock, a file
 // visible within `lookbackHours` of its folder's end is always caught. Older
-// late files need `backfill`. A lane with no watermark (new stream, empty
+// late files need `backfill`. W is capped at the loader's now: a folder dated in
+// the future (a worker whose clock ran ahead) would otherwise move the start
+// past every correctly dated file. A lane with no watermark (new stream, empty
 // ledger, or a warehouse without lastLoadedKeys) is listed from its start.
 import type { LoadTable, ObjectInfo, ObjectStore, Warehouse } from '@eventkit/shared';
 import {
@@ -58,6 +60,8 @@ export interface DiscoveryOptions {
   ledgerBatch?: number;
   /** Called once per key under a lane that is not a file of the layout (it is never loaded). */
   onForeignKey?: (key: string) => void;
+  /** The loader's clock (ms since the epoch): watermarks are capped at it. Default Date.now. */
+  now?: () => number;
 }
 
 export interface Lane {
@@ -136,7 +140,11 @@ export async function laneStarts(lanes: readonly Lane[], opts: DiscoveryOptions)
       starts.set(lane.root, undefined);
       continue;
     }
-    const from = folderFloor(lane.table, parsed.folderTime - opts.lookbackHours * HOUR);
+    // Capped at now: a file from a worker whose clock ran ahead (a folder dated
+    // in the future) must not move the listing start past the present, or it
+    // would hide every correctly dated file behind it.
+    const capped = Math.min(parsed.folderTime, (opts.now ?? Date.now)());
+    const from = folderFloor(lane.table, capped - opts.lookbackHours * HOUR);
     starts.set(lane.root, folderStartKey(lane.table, lane.root, from));
   }
   return starts;

@@ -3,12 +3,21 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, describe, test } from 'node:test';
-import { createMetricsRegistry, FileObjectStore } from '@eventkit/shared';
-import { errorRow, putErrorFile, putEventFile } from '../testing/fixtures.ts';
+import {
+  createLogger,
+  createMetricsRegistry,
+  FileObjectStore,
+  type LoadJob,
+  type Warehouse,
+} from '@eventkit/shared';
+import { errorRow, eventKey, putErrorFile, putEventFile } from '../testing/fixtures.ts';
 import { withDuckDb } from '../warehouse/duckdb/duckdb-file.ts';
 import { DuckDbWarehouse, type DuckDbWarehouseOptions } from '../warehouse/duckdb/duckdb-warehouse.ts';
-import { createLoader, describeError, type LoaderDeps } from './loader.ts';
+import { createLoader, describeError, type LoaderDeps, TABLES } from './loader.ts';
+import { Quarantine } from './quarantine.ts';
+import { defaultGraceMs, deleteLoadedFiles } from './retention.ts';
 
 const dirs: string[] = [];
 after(async () => {
@@ -71,6 +80,20 @@ describe('loader (files → DuckDB)', () => {
     const third = await s.loader().runOnce();
     assert.equal(third.jobs, 0, 'nothing pending: no job at all');
     assert.deepEqual(await s.sql('SELECT count(*) AS files FROM events._loaded_files'), [{ files: '3' }]);
+  });
+
+  test('a file dated in the future (a fast worker clock) hides no correctly dated file older than the look-back', async () => {
+    const s = await setup();
+    const now = Date.parse(at(10));
+    // Tomorrow + 1 day: two days ahead of the loader's clock.
+    await putEventFile(s.store, [{ message_id: 'future' }], { at: at(10, 29) });
+    const first = await s.loader({ now: () => now }).runOnce();
+    assert.deepEqual([first.ok, first.files], [true, 1]);
+    // Correctly dated (an hour ago), far more than the 2 h look-back before the future folder.
+    await putEventFile(s.store, [{ message_id: 'current' }], { at: at(9) });
+    const second = await s.loader({ now: () => now }).runOnce();
+    assert.deepEqual([second.ok, second.files], [true, 1]);
+    assert.deepEqual(await s.perMessage(), { current: 1, future: 1 });
   });
 
   test('groups are bounded: five files with at most two per job make three jobs, oldest first', async () => {
@@ -213,5 +236,153 @@ describe('loader (files → DuckDB)', () => {
     );
     assert.equal(describeError(new TypeError('x')), 'TypeError: x');
     assert.equal(describeError('a'.repeat(600)).length, 501);
+  });
+
+  test('a file that can never load is quarantined with the reason; the files around it, in its stream and others, load; a second run does not retry it', async () => {
+    const s = await setup();
+    const registry = createMetricsRegistry({}, { processMetrics: false });
+    const lines: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
+        done();
+      },
+    });
+    const logger = createLogger({ level: 'info', json: true, destination });
+    const loader = () => s.loader({ metrics: registry, logger });
+    await putEventFile(s.store, [{ message_id: 'a9' }], { stream: 'a', at: at(9) });
+    // A lone UTF-16 surrogate in a JSON string, as the gateway let through before it mended them.
+    const surrogate = await putEventFile(
+      s.store,
+      [{ message_id: 'sur', properties: JSON.stringify({ s: '\uD800x' }) }],
+      {
+        stream: 'a',
+        at: at(10),
+      },
+    );
+    await putEventFile(s.store, [{ message_id: 'a11' }], { stream: 'a', at: at(11) });
+    await putEventFile(s.store, [{ message_id: 'b10' }], { stream: 'b', at: at(10) });
+    // Not Parquet at all, and a Parquet file cut in half.
+    const garbage = await s.store.put(eventKey({ stream: 'b', at: at(10) }), Buffer.from('not parquet'));
+    const whole = await s.store.get(surrogate.key);
+    const truncated = await s.store.put(
+      eventKey({ stream: 'b', at: at(11) }),
+      whole.subarray(0, Math.floor(whole.length / 2)),
+    );
+    await putErrorFile(s.store, [errorRow('e1')]);
+
+    const first = await loader().runOnce();
+    assert.equal(first.ok, true, describeError(first.error));
+    assert.equal(first.filesQuarantined, 3);
+    assert.deepEqual(await s.perMessage(), { a11: 1, a9: 1, b10: 1 });
+    assert.deepEqual(await s.sql('SELECT id FROM events.raw_events_errors'), [{ id: 'e1' }]);
+
+    const status = await loader().status();
+    assert.equal(status.pending.files, 0, 'quarantined files are not pending');
+    const byKey = new Map(status.quarantined.map((q) => [q.key, q]));
+    assert.deepEqual([...byKey.keys()].sort(), [garbage.key, surrogate.key, truncated.key].sort());
+    assert.match(byKey.get(surrogate.key)!.reason, /no low surrogate/);
+    assert.doesNotMatch(byKey.get(surrogate.key)!.reason, /ud800/i, 'no payload in the reason');
+    assert.equal(byKey.get(garbage.key)!.table, 'events');
+    const logged = lines.filter((l) => l.message === 'load_file_quarantined');
+    assert.deepEqual(logged.map((l) => l.key).sort(), [garbage.key, surrogate.key, truncated.key].sort());
+    assert.ok(logged.every((l) => !JSON.stringify(l).toLowerCase().includes('ud800')));
+    assert.match(await registry.metrics(), /eventkit_loader_files_quarantined_total\{table="events"\} 3/);
+
+    const second = await loader().runOnce();
+    assert.deepEqual([second.ok, second.jobs, second.files, second.filesQuarantined], [true, 0, 0, 0]);
+    assert.deepEqual(await s.sql('SELECT count(*) AS files FROM events._loaded_files'), [{ files: '4' }]);
+    assert.match(await registry.metrics(), /eventkit_loader_files_quarantined_total\{table="events"\} 3/);
+
+    // Released (after a fix), the file is pending again.
+    assert.equal(await new Quarantine(s.store, '').release(garbage.key), true);
+    assert.equal((await loader().status()).pending.files, 1);
+  });
+
+  test('a failing events lane does not stop the dead-letter lane', async () => {
+    const s = await setup();
+    await putEventFile(s.store, [{ message_id: 'm1' }], { at: at(10) });
+    await putErrorFile(s.store, [errorRow('e1')]);
+    const real = new DuckDbWarehouse({ path: s.path, dataset: 'events', table: 'raw_events' });
+    const warehouse: Warehouse = {
+      kind: 'duckdb',
+      ensureTables: () => real.ensureTables(),
+      loadedKeys: (keys, o) => real.loadedKeys(keys, o),
+      lastLoadedKeys: (p) => real.lastLoadedKeys(p),
+      close: () => real.close(),
+      load: (job: LoadJob) =>
+        job.table === 'events' ? Promise.reject(new Error('events are down')) : real.load(job),
+      classifyError: () => 'transient',
+    };
+    const report = await createLoader({ store: s.store, warehouse }).runOnce();
+    assert.equal(report.ok, false);
+    assert.match(describeError(report.error), /events are down/);
+    assert.deepEqual(await s.sql('SELECT id FROM events.raw_events_errors'), [{ id: 'e1' }]);
+    assert.equal(report.filesQuarantined, 0, 'a transient failure quarantines nothing');
+    assert.deepEqual(await s.perMessage(), {});
+  });
+
+  test('retention (local mode): a loaded file goes once its folder ended the grace period ago, not a millisecond before; an unloaded or quarantined file never goes', async () => {
+    const s = await setup();
+    const written = Date.parse('2026-11-01T10:15:00.000Z');
+    const folderEnd = Date.parse('2026-11-01T11:00:00.000Z');
+    const graceMs = defaultGraceMs(7, 2);
+    const loaded = await putEventFile(s.store, [{ message_id: 'old' }], { at: '2026-11-01T10:15:00.000Z' });
+    assert.equal((await s.loader({ now: () => written }).runOnce()).files, 1);
+    // Written after that run: never loaded (pending), and one that can never load.
+    const pending = await putEventFile(s.store, [{ message_id: 'pending' }], {
+      at: '2026-11-01T10:15:00.000Z',
+    });
+    const corrupt = await s.store.put(
+      eventKey({ at: '2026-11-01T10:15:00.000Z' }),
+      Buffer.from('not parquet'),
+    );
+    const discovery = {
+      store: s.store,
+      warehouse: new DuckDbWarehouse({ path: s.path, dataset: 'events', table: 'raw_events' }),
+      prefix: '',
+      lookbackHours: 2,
+    };
+    const exists = async (key: string) => (await s.store.stat(key)) !== undefined;
+
+    assert.equal(await deleteLoadedFiles(TABLES, discovery, { graceMs }, folderEnd + graceMs - 1), 0);
+    assert.equal(await exists(loaded.key), true, 'just inside the grace period: kept');
+    assert.equal(await deleteLoadedFiles(TABLES, discovery, { graceMs }, folderEnd + graceMs), 1);
+    assert.equal(await exists(loaded.key), false, 'just past it: deleted');
+    assert.equal(await exists(pending.key), true, 'an unloaded file is never deleted');
+    assert.equal(await exists(corrupt.key), true);
+
+    // Part of a run: it loads the pending file, quarantines the corrupt one, then deletes what is loaded and old.
+    const run = await s.loader({ now: () => folderEnd + graceMs, retention: { graceMs } }).runOnce();
+    assert.deepEqual([run.ok, run.files, run.filesQuarantined, run.filesDeleted], [true, 1, 1, 1]);
+    assert.equal(await exists(pending.key), false);
+    assert.equal(await exists(corrupt.key), true, 'a quarantined file is never deleted');
+    assert.deepEqual(await s.perMessage(), { old: 1, pending: 1 });
+  });
+
+  test('a group where every file fails with an unknown error (a systemic fault) quarantines nothing and tries a bounded number of jobs', async () => {
+    const s = await setup();
+    for (let i = 0; i < 64; i++)
+      await putEventFile(s.store, [{ message_id: `m${i}` }], { at: at(10), worker: `w${i}` });
+    const real = new DuckDbWarehouse({ path: s.path, dataset: 'events', table: 'raw_events' });
+    let loads = 0;
+    const warehouse: Warehouse = {
+      kind: 'duckdb',
+      ensureTables: () => real.ensureTables(),
+      loadedKeys: (keys, o) => real.loadedKeys(keys, o),
+      lastLoadedKeys: (p) => real.lastLoadedKeys(p),
+      close: () => real.close(),
+      load: () => {
+        loads += 1;
+        return Promise.reject(new Error('Binder Error: the schema changed'));
+      },
+      classifyError: () => 'unknown',
+    };
+    const report = await createLoader({ store: s.store, warehouse }).runOnce();
+    assert.equal(report.ok, false);
+    assert.equal(report.filesQuarantined, 0);
+    // 1 + the budget 4·ceil(log2 65) + 4 = 33, not the 127 jobs of the whole tree.
+    assert.ok(loads <= 33, `${loads} jobs`);
+    assert.equal((await createLoader({ store: s.store, warehouse: real }).status()).pending.files, 64);
   });
 });

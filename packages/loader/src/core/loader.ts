@@ -21,6 +21,8 @@ import { DEFAULT_GROUP_LIMITS, type GroupLimits, groupFiles, jobIdFor } from './
 import { normalizePrefix, parseDay } from './layout.ts';
 import { Lease, type LeaseHolder, LeaseLostError, leaseKey } from './lease.ts';
 import { type LoaderMetrics, loaderMetrics } from './metrics.ts';
+import { Quarantine, type QuarantineRecord } from './quarantine.ts';
+import { deleteLoadedFiles, type RetentionOptions } from './retention.ts';
 
 export interface LoaderDeps {
   store: ObjectStore;
@@ -53,6 +55,13 @@ export interface LoaderDeps {
    * process of this host is free at once instead of after it expires (lease.ts).
    */
   leaseSameMachine?: boolean;
+  /** Test seam: the loader's clock (ms since the epoch). Default Date.now. */
+  now?: () => number;
+  /**
+   * Delete loaded files past a grace period at the end of each run (retention.ts).
+   * For the local data directory only; a bucket's lifecycle rule does it on GCS.
+   */
+  retention?: RetentionOptions;
 }
 
 export const TABLES: readonly LoadTable[] = ['events', 'errors'];
@@ -68,6 +77,10 @@ export interface RunReport {
   rowsInserted: number;
   /** Jobs the warehouse had already finished (a retry after a crash). */
   jobsAlreadyDone: number;
+  /** Files set aside in this run because they can never load (quarantine.ts). */
+  filesQuarantined: number;
+  /** Loaded files deleted past their grace period (retention.ts; local mode only). */
+  filesDeleted: number;
   durationMs: number;
   /** The failure that ended the run, when !ok. */
   error?: Error;
@@ -88,6 +101,8 @@ export interface LoaderStatus {
   pending: PendingSummary;
   /** Undefined when the warehouse keeps no summary of its ledger. */
   loaded: { files: number; rows: number; lastLoadedAt: Date | undefined } | undefined;
+  /** Files that can never load, set aside (at most the first 100 records). */
+  quarantined: QuarantineRecord[];
 }
 
 export interface BackfillRange {
@@ -141,12 +156,16 @@ export function createLoader(deps: LoaderDeps): Loader {
     sameMachine: deps.leaseSameMachine ?? false,
   });
   const leaseWaitMs = deps.leaseWaitMs ?? 1000;
+  const quarantine = new Quarantine(deps.store, prefix);
+  const classify = (err: unknown) =>
+    err instanceof LeaseLostError ? 'transient' : (warehouse.classifyError?.(err) ?? 'unknown');
   const foreignSeen = new Set<string>();
   const discovery: DiscoveryOptions = {
     store: deps.store,
     warehouse,
     prefix,
     lookbackHours: deps.lookbackHours ?? 2,
+    ...(deps.now ? { now: deps.now } : {}),
     ...(deps.pageSize ? { pageSize: deps.pageSize } : {}),
     onForeignKey: (key) => {
       if (foreignSeen.has(key) || foreignSeen.size >= 1000) return;
@@ -184,6 +203,8 @@ export function createLoader(deps: LoaderDeps): Loader {
     rowsRead: 0,
     rowsInserted: 0,
     jobsAlreadyDone: 0,
+    filesQuarantined: 0,
+    filesDeleted: 0,
     durationMs: 0,
   });
 
@@ -196,43 +217,132 @@ export function createLoader(deps: LoaderDeps): Loader {
     stopped: () => boolean,
     onJob?: (files: number, rowsInserted: number) => void,
   ): Promise<void> {
-    for await (const group of groupFiles(files, limits)) {
+    for await (const group of groupFiles(withoutQuarantined(files), limits)) {
       if (stopped()) {
         report.stopped = true;
         return;
       }
-      const loadFiles: LoadFile[] = group.map((f) => ({ key: f.key, uri: f.uri, size: f.size }));
+      await loadIsolating(table, group, report, salt, stopped, onJob);
+      if (report.stopped) return;
+    }
+  }
+
+  /** The files without a quarantine record (one listing of the records per call). */
+  async function* withoutQuarantined(files: AsyncIterable<DiscoveredFile>) {
+    const quarantined = await quarantine.keys();
+    for await (const f of files) if (!quarantined.has(f.key)) yield f;
+  }
+
+  /**
+   * Loads a group; when it fails with an error that is not transient, loads its
+   * halves, down to single files, so one file that can never load does not hold
+   * back the others (quarantine.ts). Throws the error of a file it could not
+   * quarantine (the lane stops; the next run tries again).
+   */
+  async function loadIsolating(
+    table: LoadTable,
+    group: readonly DiscoveredFile[],
+    report: RunReport,
+    salt: string,
+    stopped: () => boolean,
+    onJob?: (files: number, rowsInserted: number) => void,
+  ): Promise<void> {
+    const alone: { file: DiscoveredFile; id: string; err: unknown }[] = [];
+    let loaded = 0;
+    let unresolved: unknown;
+    // Failed jobs count too (BigQuery: 1,500 load jobs per table a day, failures included), so the
+    // search is bounded: enough to isolate a few bad files, far below the 2n jobs of a group where
+    // every file fails (a systemic fault). What it does not reach stays pending for the next run.
+    let budget = 4 * Math.ceil(Math.log2(group.length + 1)) + 4;
+    const attempt = async (files: readonly DiscoveredFile[], split: boolean): Promise<void> => {
+      if (split && stopped()) {
+        report.stopped = true;
+        return;
+      }
+      if (split && budget-- <= 0) return;
       const id = jobIdFor(
         table,
-        loadFiles.map((f) => f.key),
+        files.map((f) => f.key),
         salt,
       );
-      // Still the only loader? (A takeover throws LeaseLostError: no merge.)
-      await lease.confirm();
-      const started = performance.now();
-      const result = await warehouse.load({ id, table, files: loadFiles, dedupWindowDays });
-      const seconds = (performance.now() - started) / 1000;
-      report.jobs += 1;
-      report.files += loadFiles.length;
-      report.rowsRead += result.rowsRead;
-      report.rowsInserted += result.rowsInserted;
-      if (result.alreadyDone) report.jobsAlreadyDone += 1;
-      metrics.jobFinished(table, loadFiles.length, result, seconds);
-      log.info(
-        {
-          table,
-          job_id: id,
-          files: loadFiles.length,
-          rows_read: result.rowsRead,
-          rows_inserted: result.rowsInserted,
-          duplicates: result.alreadyDone ? 0 : result.rowsRead - result.rowsInserted,
-          already_done: result.alreadyDone,
-          duration_ms: Math.round(seconds * 1000),
-        },
-        'load_job_finished',
-      );
-      onJob?.(loadFiles.length, result.rowsInserted);
+      try {
+        await loadJob(table, id, files, report, onJob);
+        loaded += files.length;
+      } catch (err) {
+        if (classify(err) === 'transient') throw err;
+        if (files.length === 1) {
+          alone.push({ file: files[0]!, id, err });
+          return;
+        }
+        log.warn(
+          { table, job_id: id, files: files.length, error: describeError(err) },
+          'load_job_failed_splitting',
+        );
+        if (budget <= 0) {
+          unresolved ??= err;
+          return;
+        }
+        const half = Math.ceil(files.length / 2);
+        await attempt(files.slice(0, half), true);
+        await attempt(files.slice(half), true);
+      }
+    };
+    await attempt(group, false);
+    for (const { file, id, err } of alone) {
+      // 'unknown' alone proves little (the warehouse may be down): only when others of the group loaded.
+      if (classify(err) !== 'data' && loaded === 0) {
+        unresolved ??= err;
+        continue;
+      }
+      const reason = describeError(err);
+      await quarantine.add({
+        key: file.key,
+        table,
+        reason,
+        job_id: id,
+        quarantined_at: new Date().toISOString(),
+      });
+      report.filesQuarantined += 1;
+      metrics.fileQuarantined(table);
+      log.error({ table, key: file.key, job_id: id, reason }, 'load_file_quarantined');
     }
+    if (unresolved !== undefined) throw unresolved;
+  }
+
+  /** One job: confirm the lease, load, count, log. */
+  async function loadJob(
+    table: LoadTable,
+    id: string,
+    files: readonly DiscoveredFile[],
+    report: RunReport,
+    onJob?: (files: number, rowsInserted: number) => void,
+  ): Promise<void> {
+    const loadFiles: LoadFile[] = files.map((f) => ({ key: f.key, uri: f.uri, size: f.size }));
+    // Still the only loader? (A takeover throws LeaseLostError: no merge.)
+    await lease.confirm();
+    const started = performance.now();
+    const result = await warehouse.load({ id, table, files: loadFiles, dedupWindowDays });
+    const seconds = (performance.now() - started) / 1000;
+    report.jobs += 1;
+    report.files += loadFiles.length;
+    report.rowsRead += result.rowsRead;
+    report.rowsInserted += result.rowsInserted;
+    if (result.alreadyDone) report.jobsAlreadyDone += 1;
+    metrics.jobFinished(table, loadFiles.length, result, seconds);
+    log.info(
+      {
+        table,
+        job_id: id,
+        files: loadFiles.length,
+        rows_read: result.rowsRead,
+        rows_inserted: result.rowsInserted,
+        duplicates: result.alreadyDone ? 0 : result.rowsRead - result.rowsInserted,
+        already_done: result.alreadyDone,
+        duration_ms: Math.round(seconds * 1000),
+      },
+      'load_job_finished',
+    );
+    onJob?.(loadFiles.length, result.rowsInserted);
   }
 
   function finish(report: RunReport, started: number, what: string): RunReport {
@@ -242,6 +352,7 @@ export function createLoader(deps: LoaderDeps): Loader {
       jobs: report.jobs,
       files: report.files,
       rows_inserted: report.rowsInserted,
+      files_quarantined: report.filesQuarantined,
       stopped: report.stopped,
       duration_ms: report.durationMs,
     };
@@ -322,14 +433,24 @@ export function createLoader(deps: LoaderDeps): Loader {
     try {
       await holdingLease(report, stopped, false, async () => {
         await ensureTables();
+        // Each table its own lane: a failure in one does not stop the other.
         for (const table of TABLES) {
           if (stopped()) {
             report.stopped = true;
             break;
           }
-          await loadGroups(table, pendingFiles(table, discovery), report, '', stopped);
+          try {
+            await loadGroups(table, pendingFiles(table, discovery), report, '', stopped);
+          } catch (err) {
+            if (err instanceof LeaseLostError) throw err;
+            log.error({ table, error: describeError(err) }, 'load_lane_failed');
+            report.ok = false;
+            report.error ??= err as Error;
+            tablesReady = false;
+          }
           if (report.stopped) break;
         }
+        if (deps.retention && !stopped()) await deleteLoaded(report, deps.retention);
       });
     } catch (err) {
       report.ok = false;
@@ -339,6 +460,22 @@ export function createLoader(deps: LoaderDeps): Loader {
     return finish(report, started, 'load_run');
   }
 
+  /** Retention (local mode): a failure is logged and retried next run; it never fails the load. */
+  async function deleteLoaded(report: RunReport, retention: RetentionOptions): Promise<void> {
+    try {
+      report.filesDeleted = await deleteLoadedFiles(TABLES, discovery, retention, (deps.now ?? Date.now)());
+      if (report.filesDeleted > 0) {
+        metrics.filesDeleted(report.filesDeleted);
+        log.info(
+          { files: report.filesDeleted, grace_hours: retention.graceMs / 3_600_000 },
+          'loader_files_deleted',
+        );
+      }
+    } catch (err) {
+      log.warn({ error: describeError(err) }, 'loader_retention_failed');
+    }
+  }
+
   async function status(): Promise<LoaderStatus> {
     const pending: PendingSummary = {
       files: 0,
@@ -346,8 +483,10 @@ export function createLoader(deps: LoaderDeps): Loader {
       oldest: undefined,
       byTable: { events: 0, errors: 0 },
     };
+    const quarantined = await quarantine.keys();
     for (const table of TABLES) {
       for await (const f of pendingFiles(table, discovery)) {
+        if (quarantined.has(f.key)) continue;
         pending.files += 1;
         pending.bytes += f.size;
         pending.byTable[table] += 1;
@@ -355,7 +494,7 @@ export function createLoader(deps: LoaderDeps): Loader {
       }
     }
     const loaded = warehouse.ledgerSummary ? await warehouse.ledgerSummary() : undefined;
-    return { warehouse: warehouse.kind, pending, loaded };
+    return { warehouse: warehouse.kind, pending, loaded, quarantined: await quarantine.records() };
   }
 
   async function backfillNow(range: BackfillRange, onProgress?: (p: BackfillProgress) => void) {
@@ -379,8 +518,11 @@ export function createLoader(deps: LoaderDeps): Loader {
       await holdingLease(report, stopped, true, async () => {
         await ensureTables();
         // First pass counts (keys are not kept, so memory stays bounded), second loads.
+        // Quarantined files are skipped by both.
+        const quarantined = await quarantine.keys();
         for (const table of TABLES) {
           for await (const f of filesInDays(table, from, to, discovery)) {
+            if (quarantined.has(f.key)) continue;
             progress.totalFiles += 1;
             progress.totalBytes += f.size;
           }

@@ -14,6 +14,8 @@ import type { RunReport } from './loader.ts';
 export interface LoaderMetrics {
   jobFinished(table: LoadTable, files: number, result: LoadResult, seconds: number): void;
   runFinished(report: RunReport): void;
+  fileQuarantined(table: LoadTable): void;
+  filesDeleted(n: number): void;
 }
 
 export function loaderMetrics(registry: Registry = createMetricsRegistry({}, { processMetrics: false })) {
@@ -55,6 +57,19 @@ export function loaderMetrics(registry: Registry = createMetricsRegistry({}, { p
       labelNames: ['result'],
     }),
   );
+  const quarantined = existing('eventkit_loader_files_quarantined_total', () =>
+    defineCounter(registry, {
+      name: 'eventkit_loader_files_quarantined_total',
+      help: 'Files set aside because they can never load (corrupt, bad encoding); never retried automatically.',
+      labelNames: ['table'],
+    }),
+  );
+  const deleted = existing('eventkit_loader_files_deleted_total', () =>
+    defineCounter(registry, {
+      name: 'eventkit_loader_files_deleted_total',
+      help: 'Loaded files deleted from the local data directory past their grace period (local mode only).',
+    }),
+  );
   const lastSuccess = existing('eventkit_loader_last_success_timestamp_seconds', () =>
     defineGauge(registry, {
       name: 'eventkit_loader_last_success_timestamp_seconds',
@@ -68,6 +83,12 @@ export function loaderMetrics(registry: Registry = createMetricsRegistry({}, { p
       files.inc({ table }, n);
       rows.inc({ table }, result.rowsInserted);
       duplicates.inc({ table }, result.rowsRead - result.rowsInserted);
+    },
+    fileQuarantined(table) {
+      quarantined.inc({ table });
+    },
+    filesDeleted(n) {
+      deleted.inc(n);
     },
     runFinished(report) {
       const result = !report.ok

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { ERROR_COLUMNS, type ObjectInfo, type ObjectStore, type WarehouseRow } from '@eventkit/shared';
 import { ParquetEncoder } from '@eventkit/shared/parquet';
 
@@ -115,4 +116,24 @@ export async function putErrorFile(
     `${spec.prefix ?? ''}errors/date=${at.slice(0, 10)}/error_type=${spec.errorType ?? 'validation'}/w1-${randomUUID()}.ndjson`;
   const body = rows.map((r) => `${JSON.stringify(r)}\n`).join('');
   return store.put(key, Buffer.from(body), { ifNotExists: true, contentType: 'application/x-ndjson' });
+}
+
+/**
+ * A valid Parquet file that is no events file (one column `x`): the load fails
+ * with an error about the schema, which the loader cannot tell from a
+ * systemic one ('unknown'), so alone it is retried, never quarantined.
+ */
+export async function otherSchemaParquet(): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'eventkit-fixture-'));
+  try {
+    const path = join(dir, 'other.parquet');
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    await c.run(`COPY (SELECT 1 AS x) TO '${path}' (FORMAT parquet)`);
+    c.closeSync();
+    db.closeSync();
+    return await readFile(path);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

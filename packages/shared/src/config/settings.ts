@@ -680,6 +680,15 @@ export const SETTINGS = {
     parser: integer(0, 24 * 31),
     default: 2,
   }),
+  localRetentionDays: setting({
+    env: 'EVENTKIT_LOCAL_RETENTION_DAYS',
+    description:
+      'Local event store only (EVENTKIT_DATA_DIR): days after its folder ends that a loaded file is kept before the loader deletes it; never less than EVENTKIT_DEDUP_WINDOW_DAYS plus the look-back; 0 keeps files forever. On GCS a lifecycle rule does this.',
+    group: 'Warehouse loader',
+    roles: ['loader'],
+    parser: integer(0, 3650),
+    default: 8,
+  }),
   duckdbPath: setting({
     env: 'EVENTKIT_DUCKDB_PATH',
     description: 'DuckDB database file of the local warehouse.',

@@ -24,6 +24,7 @@ export type {
 export type {
   LedgerEntry,
   LedgerSummary,
+  LoadErrorKind,
   LoadedKeysOptions,
   LoadFile,
   LoadJob,

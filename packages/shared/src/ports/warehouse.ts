@@ -33,6 +33,8 @@ export interface LoadResult {
   alreadyDone: boolean;
 }
 
+export type LoadErrorKind = 'data' | 'transient' | 'unknown';
+
 export interface LedgerEntry {
   key: string;
   jobId: string;
@@ -85,5 +87,14 @@ export interface Warehouse {
   lastLoadedKeys?(prefixes: readonly string[]): Promise<Map<string, string>>;
   /** Optional: totals of the ledger. */
   ledgerSummary?(): Promise<LedgerSummary>;
+  /**
+   * Optional: what a failed load says. `data`: the job's files themselves cannot
+   * be loaded (a bad encoding, a corrupt file); `transient`: the warehouse
+   * could not do it now (a lock, a quota, an outage): retry later, as is;
+   * `unknown`: neither is certain. The loader isolates a failing file by
+   * splitting its group, and quarantines it (never retried automatically) only
+   * when its error is `data`, or `unknown` while other files of its group loaded.
+   */
+  classifyError?(err: unknown): LoadErrorKind;
   close(): Promise<void>;
 }

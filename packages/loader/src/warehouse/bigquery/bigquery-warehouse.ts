@@ -23,6 +23,7 @@
 import { createHash } from 'node:crypto';
 import type {
   LedgerSummary,
+  LoadErrorKind,
   LoadedKeysOptions,
   LoadJob,
   LoadResult,
@@ -32,7 +33,7 @@ import type {
 import { silentLogger, WarehouseConfigError } from '@eventkit/shared';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { dedupWindow, specFor, type TableNames, type TableSpec, tableNames, targetOf } from '../tables.ts';
-import { JobRunner, type JobRunnerOptions } from './jobs.ts';
+import { BigQueryJobError, JobRunner, type JobRunnerOptions } from './jobs.ts';
 import {
   ledgerRowsParam,
   type QueryParameter,
@@ -364,6 +365,17 @@ export class BigQueryWarehouse implements Warehouse {
       if ((err as { code?: number }).code === 409) return false;
       throw err;
     }
+  }
+
+  /**
+   * A load job failing `invalid` (BigQuery: "any type of invalid input other
+   * than an invalid query", e.g. a corrupt Parquet file or a bad value) may be
+   * one file or all of them (a schema drift), so it is `unknown`: the loader
+   * quarantines such a file only when other files of its group loaded. Every
+   * other failure (quotas, backend errors, requests) is retried as is.
+   */
+  classifyError(err: unknown): LoadErrorKind {
+    return err instanceof BigQueryJobError && err.reason === 'invalid' ? 'unknown' : 'transient';
   }
 
   async close(): Promise<void> {}

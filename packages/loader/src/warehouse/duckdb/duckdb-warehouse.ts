@@ -13,13 +13,14 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type {
   Column,
   LedgerSummary,
+  LoadErrorKind,
   LoadedKeysOptions,
   LoadJob,
   LoadResult,
   Warehouse,
 } from '@eventkit/shared';
 import { dedupWindow, specFor, type TableNames, type TableSpec, tableNames, targetOf } from '../tables.ts';
-import { DuckDbMissingError, ident, lit, withDuckDb } from './duckdb-file.ts';
+import { DuckDbLockedError, DuckDbMissingError, ident, lit, withDuckDb } from './duckdb-file.ts';
 
 export interface DuckDbWarehouseOptions {
   /** The database file (EVENTKIT_DUCKDB_PATH). */
@@ -212,6 +213,22 @@ export class DuckDbWarehouse implements Warehouse {
       `INSERT INTO ${this.#q('_load_jobs')} VALUES (${lit(job.id)}, ${lit(target)}, ${job.files.length}, ${rowsRead}, ${rowsInserted}, ${ts(loadedAt)})`,
     );
     return { jobId: job.id, rowsRead, rowsInserted, alreadyDone: false };
+  }
+
+  /**
+   * DuckDB names its error classes at the start of the message. A conversion
+   * error (`CAST(… AS JSON)` on a lone surrogate: "no low surrogate in string")
+   * and invalid input (a truncated or corrupt Parquet file, malformed NDJSON)
+   * are about the files; a lock, an I/O error (disk full) or memory is not.
+   */
+  classifyError(err: unknown): LoadErrorKind {
+    if (err instanceof DuckDbLockedError) return 'transient';
+    const message = err instanceof Error ? err.message : String(err);
+    if (/^(Conversion Error|Invalid Input Error):/.test(message)) return 'data';
+    if (/^(IO Error|Out of Memory Error|TransactionContext Error|Interrupt Error):/.test(message)) {
+      return 'transient';
+    }
+    return 'unknown';
   }
 
   async close(): Promise<void> {

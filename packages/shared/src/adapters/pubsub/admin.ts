@@ -34,7 +34,17 @@ export interface EnsureSubscriptionOptions extends EnsureOptions {
   subscription: string;
   /** Lease before a message not acked or extended is redelivered; the client extends it while a handler runs. */
   ackDeadlineSeconds?: number;
+  /** How long an unacked message is kept. Default (and Pub/Sub's maximum): 7 days. */
+  messageRetentionSeconds?: number;
 }
+
+/**
+ * Unacked messages are kept this long: Pub/Sub's maximum for a subscription
+ * (7 days; its default, when unset, is also 7 days, but said explicitly so a
+ * changed default or a console edit cannot shorten how long an outage of the
+ * workers may last without loss). Acked messages are not retained.
+ */
+export const SUBSCRIPTION_RETENTION_SECONDS = 7 * 24 * 3600;
 
 /**
  * The subscription, created (with its topic) when missing and `create` is
@@ -51,7 +61,13 @@ export async function ensureSubscription(
   const [exists] = await subscription.exists();
   if (!exists) {
     await topic
-      .createSubscription(options.subscription, { ackDeadlineSeconds: options.ackDeadlineSeconds ?? 60 })
+      .createSubscription(options.subscription, {
+        ackDeadlineSeconds: options.ackDeadlineSeconds ?? 60,
+        messageRetentionDuration: {
+          seconds: options.messageRetentionSeconds ?? SUBSCRIPTION_RETENTION_SECONDS,
+        },
+        retainAckedMessages: false,
+      })
       .catch((err: unknown) => {
         if (!isAlreadyExists(err)) throw err;
       });

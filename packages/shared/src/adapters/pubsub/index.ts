@@ -3,6 +3,7 @@ export {
   type EnsureSubscriptionOptions,
   ensureSubscription,
   ensureTopic,
+  SUBSCRIPTION_RETENTION_SECONDS,
 } from './admin.ts';
 export { createPubSubClient, isEmulator, type PubSubClientOptions } from './client.ts';
 export { DeliveryCounter } from './delivery-counter.ts';

@@ -60,6 +60,22 @@ describe('pubsub adapters', () => {
     assert.equal(topicExists, true);
   });
 
+  test('ensureSubscription creates the subscription with the message retention asked for (the emulator keeps it)', async () => {
+    // The emulator reports 7 days for a subscription created without one, so the
+    // explicit default is checked in admin.test.ts; here, that the field reaches Pub/Sub.
+    const pubsub = client();
+    const { topic, subscription } = names();
+    await ensureSubscription(pubsub, {
+      topic,
+      subscription,
+      create: true,
+      messageRetentionSeconds: 3 * 86_400,
+    });
+    const [metadata] = await pubsub.subscription(subscription).getMetadata();
+    assert.equal(Number(metadata.messageRetentionDuration?.seconds), 3 * 86_400);
+    assert.equal(metadata.retainAckedMessages, false);
+  });
+
   test('ensureSubscription refuses a subscription attached to another topic', async () => {
     const pubsub = client();
     const { topic, subscription } = names();
