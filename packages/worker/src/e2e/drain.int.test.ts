@@ -115,16 +115,15 @@ describe('eventkit-worker run (file store)', () => {
       ),
     );
 
-    // Everything was acked: nothing comes back. A lost ack would show only
-    // once the lease it left runs out (at most the subscriber's lease bound,
-    // 20 s), so wait past that, then pull synchronously until a marker
-    // published afterwards arrives: the marker must be all there is.
-    await new Promise((r) => setTimeout(r, (LEASE_BOUND_S + 5) * 1000));
+    // Everything was acked: nothing comes back. A lost ack shows only once the
+    // lease it left runs out (at most the subscriber's lease bound, 20 s). A
+    // marker, pulled and never acked, is the control: when it comes back to a
+    // synchronous pull after the wait, any message whose ack was lost would
+    // have come back with it.
     const marker = new PubSubPublisher({ pubsub, topic });
     const markerId = await marker.publish(Buffer.from('marker'), {});
     await marker.close();
-    const pulled: string[] = [];
-    const pull = async () => {
+    const pull = async (): Promise<string[]> => {
       const res = await fetch(
         `http://${pubsubHost}/v1/projects/${projectId}/subscriptions/${subscription}:pull`,
         {
@@ -135,15 +134,27 @@ describe('eventkit-worker run (file store)', () => {
       );
       assert.equal(res.status, 200, await res.clone().text());
       const body = (await res.json()) as { receivedMessages?: { message: { messageId: string } }[] };
-      const ids = (body.receivedMessages ?? []).map((m) => m.message.messageId);
-      pulled.push(...ids);
-      return ids.length;
+      return (body.receivedMessages ?? []).map((m) => m.message.messageId);
     };
-    for (let i = 0; i < 100 && !pulled.includes(markerId); i++) {
-      if ((await pull()) === 0) await new Promise((r) => setTimeout(r, 100));
-    }
-    // Pulled messages stay leased to this pull: one more pull drains what a reordering left behind.
-    await pull();
-    assert.deepEqual(pulled, [markerId], 'after the lease bound, only the marker is on the subscription');
+    /** Pulls (never acking) until the marker is among the messages, within `timeoutMs`; then once more. */
+    const pullUntilMarker = async (timeoutMs: number): Promise<string[]> => {
+      const got: string[] = [];
+      const deadline = Date.now() + timeoutMs;
+      while (!got.includes(markerId)) {
+        if (Date.now() > deadline) throw new Error(`the marker did not come back within ${timeoutMs} ms`);
+        const ids = await pull();
+        got.push(...ids);
+        if (ids.length === 0) await new Promise((r) => setTimeout(r, 250));
+      }
+      got.push(...(await pull())); // what a reordering left behind
+      return got;
+    };
+    assert.deepEqual(await pullUntilMarker(30_000), [markerId], 'only the marker is on the subscription');
+    await new Promise((r) => setTimeout(r, (LEASE_BOUND_S + 5) * 1000));
+    assert.deepEqual(
+      await pullUntilMarker(60_000),
+      [markerId],
+      'past the lease bound the unacked marker comes back, and nothing else does',
+    );
   });
 });
