@@ -2,14 +2,35 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, describe, test } from 'node:test';
-import { freeLoopbackPort, REPO_ROOT } from '@eventkit/testing';
-import { collect, startGateway, topicWithSubscription, until } from './test-support.int.ts';
+import { freeLoopbackPort, REPO_ROOT, startTcpProxy } from '@eventkit/testing';
+import { collect, startGateway, topicWithSubscription, until, walStatus } from './test-support.int.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 after(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => {});
 });
+
+/** Message id → pending | published, for every row in a WAL file (read with the gateway stopped or killed). */
+function rowsInWal(dataDir: string): Map<string, 'pending' | 'published'> {
+  const db = new DatabaseSync(path.join(dataDir, 'eventkit_ring_buffer.db'), { readOnly: true });
+  try {
+    const rows = db.prepare('SELECT payload, published_at FROM wal_events').all() as {
+      payload: string;
+      published_at: number | null;
+    }[];
+    return new Map(
+      rows.map((r) => [
+        (JSON.parse(r.payload) as { messageId: string }).messageId,
+        r.published_at === null ? 'pending' : 'published',
+      ]),
+    );
+  } finally {
+    db.close();
+  }
+}
 
 const postJson = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(url, {
@@ -135,12 +156,19 @@ describe('gateway process → Pub/Sub emulator', () => {
     cleanups.push(() => pubsub.close());
     const got = collect(subscription);
     cleanups.push(got.stop);
-    const first = await startGateway({ pubsubHost, topic });
+    // Pub/Sub through a proxy the test can cut: the kill must find events
+    // acknowledged but not yet published, or the restart would prove nothing.
+    const proxy = await startTcpProxy(pubsubHost);
+    cleanups.push(() => proxy.close());
+    const first = await startGateway({
+      pubsubHost: proxy.host,
+      topic,
+      env: { EVENTKIT_PUBSUB_CREATE: 'false' },
+    });
     cleanups.push(() => first.proc.stop('SIGKILL'));
 
     // Concurrent senders; every 2xx is a promise. Kill the gateway while they run.
     const acked = new Set<string>();
-    let sent = 0;
     let stopSending = false;
     const sender = async (w: number) => {
       for (let i = 0; !stopSending && i < 5000; i++) {
@@ -150,7 +178,6 @@ describe('gateway process → Pub/Sub emulator', () => {
           userId: `u${w}`,
           messageId: `w${w}-${i}-${j}`,
         }));
-        sent++;
         try {
           const res = await postJson(`${first.url}/v1/batch`, { batch });
           if (res.status === 200) for (const e of batch) acked.add(e.messageId);
@@ -160,13 +187,46 @@ describe('gateway process → Pub/Sub emulator', () => {
       }
     };
     const senders = Array.from({ length: 8 }, (_, w) => sender(w));
-    await until(() => acked.size >= 4000, 30_000, '4000 acknowledged events');
+    await until(
+      () => acked.size >= 2000 && got.events.length > 0,
+      60_000,
+      '2000 acknowledged events, some published',
+    );
+    proxy.down();
+    const ackedAtCut = acked.size;
+    await until(
+      () => acked.size >= ackedAtCut + 2000,
+      60_000,
+      '2000 more acknowledged events with Pub/Sub cut off',
+    );
     await first.proc.stop('SIGKILL');
     stopSending = true;
     await Promise.all(senders);
-    assert.ok(acked.size >= 4000);
 
-    const second = await startGateway({ pubsubHost, topic, dataDir: first.dataDir });
+    // The state the restart must recover from, read from the killed gateway's file.
+    const atKill = walStatus(first.dataDir);
+    const inFile = rowsInWal(first.dataDir);
+    assert.ok(atKill.published_events > 0, 'published before the cut');
+    assert.ok(
+      atKill.pending_events >= 2000,
+      `pending at the kill: ${atKill.pending_events} (acknowledged ${acked.size}, published ${atKill.published_events})`,
+    );
+    for (const id of acked) assert.ok(inFile.has(id), `acknowledged ${id} is in the WAL file`);
+    const pendingAcked = [...acked].filter((id) => inFile.get(id) === 'pending');
+    assert.ok(pendingAcked.length >= 2000, `${pendingAcked.length} acknowledged events pending at the kill`);
+    const seenAtKill = new Set(got.events.map((e) => e.event.messageId));
+    assert.ok(
+      pendingAcked.some((id) => !seenAtKill.has(id)),
+      'some acknowledged events had not reached the topic when the gateway died',
+    );
+
+    proxy.up();
+    const second = await startGateway({
+      pubsubHost: proxy.host,
+      topic,
+      dataDir: first.dataDir,
+      env: { EVENTKIT_PUBSUB_CREATE: 'false' },
+    });
     cleanups.push(() => second.proc.stop('SIGKILL'));
     await until(
       () => {
@@ -174,10 +234,10 @@ describe('gateway process → Pub/Sub emulator', () => {
         for (const id of acked) if (!seen.has(id)) return false;
         return true;
       },
-      30_000,
+      120_000,
       `all ${acked.size} acknowledged events on the topic`,
     );
     assert.equal(await second.proc.stop('SIGTERM'), 0);
-    assert.ok(sent > 0);
+    assert.equal(walStatus(first.dataDir).pending_events, 0, 'the restart published the whole backlog');
   });
 });

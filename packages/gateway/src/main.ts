@@ -28,7 +28,8 @@ export async function serve(config: GatewayConfig, warnings: readonly string[]):
       host: config.host,
       port: config.port,
       wal: config.ringBufferDbPath,
-      wal_sync: config.walSync,
+      // Read back from the WAL thread's connection: what acknowledgements rely on.
+      wal_sync: gateway.wal.synchronous,
       wal_pending: gateway.wal.pendingCount,
       topic: config.pubsubTopic,
       sources: config.writeKeys ? Object.keys(config.writeKeys).length : 'open',

@@ -1,11 +1,12 @@
 // Helpers for the gateway's integration tests: a topic with a subscription on
 // the Pub/Sub emulator, and a collector of the events that arrive on it.
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DEAD_LETTER_STREAM, type DeadLetter, decodeEnvelope, type RoutedEvent } from '@eventkit/shared';
-import { freeLoopbackPort, startCli, useEmulators } from '@eventkit/testing';
+import { freeLoopbackPort, REPO_ROOT, startCli, useEmulators } from '@eventkit/testing';
 import { PubSub, type Subscription } from '@google-cloud/pubsub';
 
 export const PROJECT = 'test-project';
@@ -73,4 +74,24 @@ export async function startGateway(opts: {
     readyUrl: `http://127.0.0.1:${port}/ready`,
   });
   return { proc, url: `http://127.0.0.1:${port}`, dataDir };
+}
+
+export interface WalStatusJson {
+  pending_events: number;
+  pending_bytes: number;
+  published_events: number;
+}
+
+/** `eventkit-gateway wal status --json` on a data directory (the gateway may be running, stopped or killed). */
+export function walStatus(dataDir: string): WalStatusJson {
+  const res = spawnSync(
+    process.execPath,
+    [`${REPO_ROOT}packages/gateway/src/cli.ts`, 'wal', 'status', '--json', '--data-dir', dataDir],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, GCP_PROJECT_ID: PROJECT, NODE_TEST_CONTEXT: undefined },
+    },
+  );
+  if (res.status !== 0) throw new Error(`wal status failed (${res.status}): ${res.stderr}`);
+  return JSON.parse(res.stdout) as WalStatusJson;
 }

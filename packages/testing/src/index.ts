@@ -44,4 +44,5 @@ export type { NewObject } from './fake-gcs/store.ts';
 export { TEST_ACCESS_TOKEN, testAuthClient } from './http/auth.ts';
 export { type FaultSpec, Faults, type RequestInfo, type RequestMatcher } from './http/faults.ts';
 export type { RecordedRequest } from './http/server-kit.ts';
+export { startTcpProxy, type TcpProxy } from './net/tcp-proxy.ts';
 export { type CliProcess, type CliProcessOptions, REPO_ROOT, startCli } from './process/cli-process.ts';

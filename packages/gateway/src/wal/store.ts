@@ -10,6 +10,10 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
 export type WalSync = 'full' | 'normal';
 
+/** SQLite's `PRAGMA synchronous` levels, by the number the pragma reads back. */
+const SYNCHRONOUS_LEVELS = ['off', 'normal', 'full', 'extra'] as const;
+export type SynchronousLevel = (typeof SYNCHRONOUS_LEVELS)[number];
+
 export interface WalRowInput {
   stream: string;
   source: string;
@@ -36,6 +40,12 @@ export interface WalStats {
   /** Size of the database file and its -wal file, bytes. */
   fileBytes: number;
   lastId: number;
+  /**
+   * `PRAGMA synchronous` as this connection reads it back. The setting is per
+   * connection, not stored in the file: only the connection that writes (the
+   * gateway's WAL thread) tells what the acknowledgements rely on.
+   */
+  synchronous: SynchronousLevel;
 }
 
 export interface CleanupResult {
@@ -170,6 +180,7 @@ export class WalStore {
     };
     const pages = this.#db.prepare('PRAGMA page_count').get() as { page_count: number };
     const size = this.#db.prepare('PRAGMA page_size').get() as { page_size: number };
+    const sync = this.#db.prepare('PRAGMA synchronous').get() as { synchronous: number };
     return {
       pendingCount: p.n,
       pendingBytes: p.bytes,
@@ -177,6 +188,7 @@ export class WalStore {
       oldestPendingAt: p.oldest,
       fileBytes: pages.page_count * size.page_size,
       lastId: last.id,
+      synchronous: SYNCHRONOUS_LEVELS[sync.synchronous] ?? 'off',
     };
   }
 

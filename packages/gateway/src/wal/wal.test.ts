@@ -37,6 +37,24 @@ describe('WriteAheadLog', () => {
     await again.close();
   });
 
+  for (const [sync, expected] of [
+    [undefined, 'full'],
+    ['full', 'full'],
+    ['normal', 'normal'],
+  ] as const) {
+    test(`EVENTKIT_WAL_SYNC=${sync ?? '(default)'}: the WAL thread's connection reads back synchronous=${expected}`, async () => {
+      const file = await tempDb();
+      const wal = await WriteAheadLog.open(file, sync ? { sync } : {});
+      assert.equal(wal.synchronous, expected);
+      await wal.append([row(1)]);
+      assert.equal((await wal.stats()).synchronous, expected, 'still in force after a commit');
+      await wal.close();
+      const reopened = await WriteAheadLog.open(file, sync ? { sync } : {});
+      assert.equal((await reopened.stats()).synchronous, expected, 'applied again on every open');
+      await reopened.close();
+    });
+  }
+
   test('concurrent appends share commits (group commit)', async () => {
     const commits: number[] = [];
     const wal = await WriteAheadLog.open(await tempDb(), { onCommit: ({ rows }) => commits.push(rows) });

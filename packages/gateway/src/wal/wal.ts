@@ -9,7 +9,7 @@
 // thread.ts). Under load one fsync serves many requests; idle, an append costs
 // one commit and no timer.
 import { Worker } from 'node:worker_threads';
-import type { CleanupResult, WalRow, WalRowInput, WalStats, WalSync } from './store.ts';
+import type { CleanupResult, SynchronousLevel, WalRow, WalRowInput, WalStats, WalSync } from './store.ts';
 import type { WalRequest, WalResponse } from './thread.ts';
 
 export class WalError extends Error {
@@ -43,6 +43,8 @@ export class WriteAheadLog {
   /** Kept in step with the file so the HTTP path can check the high-water mark without a round trip. */
   pendingCount = 0;
   pendingBytes = 0;
+  /** `PRAGMA synchronous` read back from the WAL thread's connection when it opened. */
+  synchronous: SynchronousLevel = 'off';
 
   private constructor(path: string, worker: Worker) {
     this.path = path;
@@ -80,6 +82,7 @@ export class WriteAheadLog {
     const stats = await wal.stats();
     wal.pendingCount = stats.pendingCount;
     wal.pendingBytes = stats.pendingBytes;
+    wal.synchronous = stats.synchronous;
     return wal;
   }
 

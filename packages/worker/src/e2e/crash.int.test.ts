@@ -86,7 +86,7 @@ describe('at-least-once with SIGKILL mid-flush', () => {
     const second = startWorkerProcess(env);
     running.push(second);
     let stored = 0;
-    // Redelivery waits for the leases the killed worker held (up to the 60 s lease bound under load).
+    // Redelivery waits for the leases the killed worker held (up to the subscriber's 20 s lease bound).
     const deadline = Date.now() + 90_000;
     while (stored < sent.length && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 500));
@@ -134,6 +134,14 @@ describe('at-least-once with SIGKILL mid-flush', () => {
       first.kill('SIGKILL');
       await first.exited;
       const filesAtKill = gcs.objects(bucket).length;
+      // The state the second worker must recover from: events not yet stored at the kill.
+      const storedAtKill = new Set(
+        (await readBackEvents(store, 'eventkit', encoder)).map((e) => `${e.source}:${e.event.messageId}`),
+      );
+      assert.ok(
+        storedAtKill.size > 0 && storedAtKill.size < sent.length,
+        `killed mid-way: ${storedAtKill.size} of ${sent.length} stored`,
+      );
 
       const second = startWorkerProcess({ ...env, EVENTKIT_WORKER_ID: 'second' });
       running.push(second);
@@ -145,7 +153,7 @@ describe('at-least-once with SIGKILL mid-flush', () => {
         }),
       );
       const seen = new Set<string>();
-      // Redelivery waits for the leases the killed worker held (up to the 60 s lease bound under load).
+      // Redelivery waits for the leases the killed worker held (up to the subscriber's 20 s lease bound).
       const deadline = Date.now() + 90_000;
       while (seen.size < expected.size && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 1000));

@@ -9,12 +9,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { FileObjectStore, listAll } from '@eventkit/shared';
 import { eventually } from '@eventkit/shared/contracts';
-import {
-  createPubSubClient,
-  ensureSubscription,
-  PubSubPublisher,
-  PubSubSubscriber,
-} from '@eventkit/shared/pubsub';
+import { createPubSubClient, ensureSubscription, PubSubPublisher } from '@eventkit/shared/pubsub';
 import { useEmulators } from '@eventkit/testing';
 import { ObjectStoreDeadLetterStore } from '../sinks/object-store-dead-letters.ts';
 import { ParquetEncoder } from '../sinks/parquet.ts';
@@ -23,6 +18,8 @@ import { freePort, logged, startWorkerProcess, type WorkerProcess } from '../tes
 import { envelopeOf, events } from '../testing/helpers.ts';
 
 const { pubsubHost } = await useEmulators();
+/** The worker's lease bound (maxAckDeadline in packages/shared/src/adapters/pubsub/subscriber.ts). */
+const LEASE_BOUND_S = 20;
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
   for (const c of cleanups) await c();
@@ -118,19 +115,46 @@ describe('eventkit-worker run (file store)', () => {
       ),
     );
 
-    // Everything was acked: nothing comes back to the next subscriber.
-    const redelivered: string[] = [];
-    const next = new PubSubSubscriber({
-      pubsub,
-      subscription,
-      flowControl: { maxMessages: 10, maxBytes: 1 << 24 },
-    });
-    await next.start(async (m) => {
-      redelivered.push(m.id);
-      return 'ack';
-    });
-    await new Promise((r) => setTimeout(r, 1500));
-    await next.stop();
-    assert.deepEqual(redelivered, []);
+    // Everything was acked: nothing comes back. A lost ack shows only once the
+    // lease it left runs out (at most the subscriber's lease bound, 20 s). A
+    // marker, pulled and never acked, is the control: when it comes back to a
+    // synchronous pull after the wait, any message whose ack was lost would
+    // have come back with it.
+    const marker = new PubSubPublisher({ pubsub, topic });
+    const markerId = await marker.publish(Buffer.from('marker'), {});
+    await marker.close();
+    const pull = async (): Promise<string[]> => {
+      const res = await fetch(
+        `http://${pubsubHost}/v1/projects/${projectId}/subscriptions/${subscription}:pull`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ maxMessages: 100, returnImmediately: true }),
+        },
+      );
+      assert.equal(res.status, 200, await res.clone().text());
+      const body = (await res.json()) as { receivedMessages?: { message: { messageId: string } }[] };
+      return (body.receivedMessages ?? []).map((m) => m.message.messageId);
+    };
+    /** Pulls (never acking) until the marker is among the messages, within `timeoutMs`; then once more. */
+    const pullUntilMarker = async (timeoutMs: number): Promise<string[]> => {
+      const got: string[] = [];
+      const deadline = Date.now() + timeoutMs;
+      while (!got.includes(markerId)) {
+        if (Date.now() > deadline) throw new Error(`the marker did not come back within ${timeoutMs} ms`);
+        const ids = await pull();
+        got.push(...ids);
+        if (ids.length === 0) await new Promise((r) => setTimeout(r, 250));
+      }
+      got.push(...(await pull())); // what a reordering left behind
+      return got;
+    };
+    assert.deepEqual(await pullUntilMarker(30_000), [markerId], 'only the marker is on the subscription');
+    await new Promise((r) => setTimeout(r, (LEASE_BOUND_S + 5) * 1000));
+    assert.deepEqual(
+      await pullUntilMarker(60_000),
+      [markerId],
+      'past the lease bound the unacked marker comes back, and nothing else does',
+    );
   });
 });

@@ -41,9 +41,14 @@ export interface PubSubSubscriberOptions {
    */
   maxExtensionSeconds?: number;
   /**
-   * Upper bound of the lease the client asks for at a time (default 60 s; the
-   * library's own default is 10 min). It is also the longest a crashed
-   * worker's messages wait before Pub/Sub redelivers them.
+   * Upper bound of the lease the client asks for at a time (default 20 s; the
+   * library's own default is 10 min). The library sizes leases by the 99th
+   * percentile of its ack times, and a worker holds messages until a flush, so
+   * leases grow to this bound: it is the longest a SIGKILLed worker's messages
+   * wait before Pub/Sub redelivers them (measured: packages/worker/README.md).
+   * Shorter costs more modAcks (a held message's lease is extended at a random
+   * point within the first 90% of it) and leaves less slack for a stalled
+   * event loop (the last 10%: 2 s at 20 s, against 6 s at 60 s).
    */
   maxAckDeadlineSeconds?: number;
   /** Longest stop() waits for handlers before nacking what is left (default 10 minutes). */
@@ -92,7 +97,7 @@ export class PubSubSubscriber implements QueueSubscriber {
       streamingOptions: { maxStreams: this.#options.streams ?? 4 },
       maxExtensionTime: Duration.from({ seconds: this.#options.maxExtensionSeconds ?? 86_400 }),
       minAckDeadline: Duration.from({ seconds: 10 }),
-      maxAckDeadline: Duration.from({ seconds: this.#options.maxAckDeadlineSeconds ?? 60 }),
+      maxAckDeadline: Duration.from({ seconds: this.#options.maxAckDeadlineSeconds ?? 20 }),
       closeOptions: {
         behavior: SubscriptionCloseBehaviors.WaitForProcessing,
         timeout: Duration.from({ seconds: this.#options.closeTimeoutSeconds ?? 600 }),
