@@ -73,7 +73,7 @@ export class Pipeline {
   }
 
   /** Worker first (it creates the topic and subscription: nothing published is lost), then gateways, loader. */
-  async start(): Promise<void> {
+  async start(options: { loaderEnv?: Record<string, string> } = {}): Promise<void> {
     this.#workerMetricsPort = await freeLoopbackPort();
     await this.startWorker();
     for (let i = 0; i < (this.opts.gateways ?? 1); i++) {
@@ -82,7 +82,7 @@ export class Pipeline {
       await this.startGateway(i);
     }
     if (this.sink === 'gcs') this.#startMirror();
-    await this.startLoader();
+    await this.startLoader(options.loaderEnv);
   }
 
   gatewayEnv(i: number): Record<string, string> {

@@ -20,8 +20,10 @@ import { LogBook } from './proc.ts';
 import { startTcpProxy } from './proxy.ts';
 import { type LogScan, markdownReport, type RunReport, updateReadme, writeResults } from './report.ts';
 import { gatewayKill } from './scenarios/gateway-kill.ts';
+import { loaderKill } from './scenarios/loader-kill.ts';
+import { workerKill } from './scenarios/worker-kill.ts';
 
-const SCENARIOS: Scenario[] = [gatewayKill];
+const SCENARIOS: Scenario[] = [gatewayKill, workerKill, loaderKill];
 
 const say = (line: string) => console.log(`chaos: ${line}`);
 process.setMaxListeners(200);
