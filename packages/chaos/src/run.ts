@@ -21,9 +21,12 @@ import { startTcpProxy } from './proxy.ts';
 import { type LogScan, markdownReport, type RunReport, updateReadme, writeResults } from './report.ts';
 import { gatewayKill } from './scenarios/gateway-kill.ts';
 import { loaderKill } from './scenarios/loader-kill.ts';
+import { overload } from './scenarios/overload.ts';
+import { pubsubOutage } from './scenarios/pubsub-outage.ts';
+import { sinkFaults } from './scenarios/sink-faults.ts';
 import { workerKill } from './scenarios/worker-kill.ts';
 
-const SCENARIOS: Scenario[] = [gatewayKill, workerKill, loaderKill];
+const SCENARIOS: Scenario[] = [gatewayKill, workerKill, loaderKill, pubsubOutage, sinkFaults, overload];
 
 const say = (line: string) => console.log(`chaos: ${line}`);
 process.setMaxListeners(200);

@@ -32,7 +32,7 @@ export const workerKill: Scenario = {
     const sending = load.run(
       pipeline.urls().map((u) => load.client(u)),
       150,
-      20_000,
+      15_000,
     );
     const notes: string[] = [];
     for (let k = 1; k <= 2; k++) {
