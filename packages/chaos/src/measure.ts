@@ -93,7 +93,7 @@ export async function measure(m: MeasureInput): Promise<ScenarioResult> {
   const http = { ...load.statusCounts() };
   for (const [k, v] of Object.entries(m.http ?? {})) http[k] = (http[k] ?? 0) + v;
   const fiveXx = Object.entries(m.http ?? {})
-    .filter(([k]) => /^5/.test(k))
+    .filter(([k]) => /(^|:)5\d\d$/.test(k))
     .reduce((a, [, v]) => a + v, 0);
   const failures = [...(m.failures ?? [])];
   if (fiveXx > 0) failures.push(`${fiveXx} hostile requests answered 5xx`);

@@ -19,14 +19,25 @@ import { allPipelines, BUCKET, PROJECT } from './pipeline.ts';
 import { LogBook } from './proc.ts';
 import { startTcpProxy } from './proxy.ts';
 import { type LogScan, markdownReport, type RunReport, updateReadme, writeResults } from './report.ts';
+import { diskFull } from './scenarios/disk-full.ts';
 import { gatewayKill } from './scenarios/gateway-kill.ts';
+import { hostile } from './scenarios/hostile.ts';
 import { loaderKill } from './scenarios/loader-kill.ts';
 import { overload } from './scenarios/overload.ts';
 import { pubsubOutage } from './scenarios/pubsub-outage.ts';
 import { sinkFaults } from './scenarios/sink-faults.ts';
 import { workerKill } from './scenarios/worker-kill.ts';
 
-const SCENARIOS: Scenario[] = [gatewayKill, workerKill, loaderKill, pubsubOutage, sinkFaults, overload];
+const SCENARIOS: Scenario[] = [
+  gatewayKill,
+  workerKill,
+  loaderKill,
+  pubsubOutage,
+  sinkFaults,
+  overload,
+  diskFull,
+  hostile,
+];
 
 const say = (line: string) => console.log(`chaos: ${line}`);
 process.setMaxListeners(200);

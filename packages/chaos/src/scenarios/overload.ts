@@ -10,7 +10,8 @@ import { sleep } from '../proc.ts';
 
 export const overload: Scenario = {
   name: 'overload',
-  fault: 'WAL past its high-water mark (EVENTKIT_WAL_MAX_PENDING_EVENTS=300, Pub/Sub cut for 20 s): 429 + Retry-After, then recovery',
+  fault:
+    'WAL past its high-water mark (EVENTKIT_WAL_MAX_PENDING_EVENTS=300, Pub/Sub cut for 20 s): 429 + Retry-After, then recovery',
   async run(ctx) {
     const startedAt = Date.now();
     const pipeline = new Pipeline({

@@ -10,7 +10,8 @@ import { sleep } from '../proc.ts';
 
 export const pubsubOutage: Scenario = {
   name: 'pubsub-outage',
-  fault: 'Pub/Sub unreachable for 30 s (a TCP proxy in front of the emulator resets every connection), then back',
+  fault:
+    'Pub/Sub unreachable for 30 s (a TCP proxy in front of the emulator resets every connection), then back',
   async run(ctx) {
     const startedAt = Date.now();
     const pipeline = new Pipeline({

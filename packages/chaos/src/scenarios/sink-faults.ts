@@ -11,7 +11,8 @@ const UPLOAD = /^\/upload\//;
 
 export const sinkFaults: Scenario = {
   name: 'gcs-sink-faults',
-  fault: 'GCS uploads fail for 30 s: 15 s of 503, then 15 s of uploads held 20 s and reset (gcs sink, fake GCS faults)',
+  fault:
+    'GCS uploads fail for 30 s: 15 s of 503, then 15 s of uploads held 20 s and reset (gcs sink, fake GCS faults)',
   async run(ctx) {
     const startedAt = Date.now();
     const pipeline = new Pipeline({

@@ -16,7 +16,8 @@ const uploads = (ctx: { gcs: { requests: { path: string }[] } }) =>
 
 export const workerKill: Scenario = {
   name: 'worker-kill',
-  fault: 'worker SIGKILLed 2× while a Parquet upload is in flight (gcs sink; the fake GCS holds uploads 3 s), restarted',
+  fault:
+    'worker SIGKILLed 2× while a Parquet upload is in flight (gcs sink; the fake GCS holds uploads 3 s), restarted',
   async run(ctx) {
     const startedAt = Date.now();
     const pipeline = new Pipeline({
