@@ -50,9 +50,9 @@ function fill(file: string): number {
   return total;
 }
 
-async function healthStatus(url: string): Promise<number> {
+async function healthStatus(url: string, path = '/health'): Promise<number> {
   try {
-    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(2000) });
     await res.arrayBuffer();
     return res.status;
   } catch {
@@ -93,15 +93,18 @@ export const diskFull: Scenario = {
       const filled = fill(filler);
       ctx.say(`disk-full: filled ${(filled / 1048576).toFixed(1)} MiB`);
       const health: Record<string, number> = {};
+      const ready: Record<string, number> = {};
       for (let i = 0; i < 20; i++) {
         const s = await healthStatus(url);
         health[s] = (health[s] ?? 0) + 1;
+        const r = await healthStatus(url, '/ready');
+        ready[r] = (ready[r] ?? 0) + 1;
         await sleep(1000);
       }
       const exitedDuringFault = pipeline.gateways[0]?.proc?.exited() ?? false;
       rmSync(filler);
       const notes = [
-        `filler took ${(filled / 1048576).toFixed(1)} MiB; /health during the fault: ${JSON.stringify(health)}`,
+        `filler took ${(filled / 1048576).toFixed(1)} MiB; /health during the fault: ${JSON.stringify(health)}, /ready: ${JSON.stringify(ready)}`,
         `gateway ${exitedDuringFault ? `exited during the fault (code ${pipeline.gateways[0]?.proc?.exitCode()})` : 'stayed up'}`,
       ];
       let healthy = false;

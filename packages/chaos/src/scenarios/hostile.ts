@@ -10,6 +10,12 @@ import { measure } from '../measure.ts';
 import { Pipeline } from '../pipeline.ts';
 import { sleep } from '../proc.ts';
 
+function tally(statuses: number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of statuses) out[s] = (out[s] ?? 0) + 1;
+  return out;
+}
+
 export const hostile: Scenario = {
   name: 'hostile-input',
   fault:
@@ -62,7 +68,7 @@ export const hostile: Scenario = {
     if (health !== 200) failures.push(`/health answered ${health} after the hostile requests`);
     const notes = [
       `per case: ${perCase.join(', ')}`,
-      `20 concurrent slow clients: ${JSON.stringify(slowStatuses.reduce<Record<number, number>>((a, s) => ({ ...a, [s]: (a[s] ?? 0) + 1 }), {}))}`,
+      `20 concurrent slow clients: ${JSON.stringify(tally(slowStatuses))}`,
     ];
     const result = await measure({
       scenario: this.name,
