@@ -88,6 +88,13 @@ export function hostileCases(): HostileCase[] {
       ),
     },
     {
+      name: 'deep-nesting-10k',
+      path: '/v1/track',
+      body: text(
+        `{"event":"Hostile","userId":"hx","messageId":"${id()}","properties":{"deep":${nested(10_000)}}}`,
+      ),
+    },
+    {
       name: 'deep-nesting-100k',
       path: '/v1/track',
       body: text(

@@ -1,6 +1,6 @@
 // The WAL's disk full: the gateway's data directory is a 32 MB ext4 image of
 // its own, loop-mounted (as root). Under load, a filler file takes every free
-// block for 20 s; then it is deleted. An acknowledgement must still mean the
+// block for 15 s; then it is deleted. An acknowledgement must still mean the
 // event is in the WAL; afterwards the gateway must serve again (restarted by
 // the runner, as a liveness probe would, if its /health fails).
 import { execFileSync } from 'node:child_process';
@@ -63,7 +63,7 @@ async function healthStatus(url: string, path = '/health'): Promise<number> {
 export const diskFull: Scenario = {
   name: 'disk-full',
   fault:
-    "the WAL's filesystem (32 MB ext4 image, loop-mounted) filled to the last block for 20 s under load, then freed",
+    "the WAL's filesystem (32 MB ext4 image, loop-mounted) filled to the last block for 15 s under load, then freed",
   async run(ctx) {
     const startedAt = Date.now();
     const img = join(ctx.dir, 'walfs.img');
@@ -87,14 +87,14 @@ export const diskFull: Scenario = {
       await pipeline.start();
       const url = pipeline.urls()[0] ?? '';
       const load = new Load(this.name);
-      const sending = load.run([load.client(url)], 100, 35_000);
+      const sending = load.run([load.client(url)], 100, 28_000);
       await sleep(5000);
       const filler = join(mnt, 'filler');
       const filled = fill(filler);
       ctx.say(`disk-full: filled ${(filled / 1048576).toFixed(1)} MiB`);
       const health: Record<string, number> = {};
       const ready: Record<string, number> = {};
-      for (let i = 0; i < 20; i++) {
+      for (let i = 0; i < 15; i++) {
         const s = await healthStatus(url);
         health[s] = (health[s] ?? 0) + 1;
         const r = await healthStatus(url, '/ready');

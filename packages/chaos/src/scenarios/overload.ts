@@ -1,5 +1,5 @@
 // Overload: a WAL high-water mark of 300 events (EVENTKIT_WAL_MAX_PENDING_EVENTS)
-// and Pub/Sub unreachable for 20 s (the proxy), so the backlog passes the mark
+// and Pub/Sub unreachable for 15 s (the proxy), so the backlog passes the mark
 // and the gateway answers 429 with Retry-After; the SDK waits as told. Then
 // Pub/Sub comes back, the WAL drains and the 429s stop.
 import type { Scenario } from '../context.ts';
@@ -11,7 +11,7 @@ import { sleep } from '../proc.ts';
 export const overload: Scenario = {
   name: 'overload',
   fault:
-    'WAL past its high-water mark (EVENTKIT_WAL_MAX_PENDING_EVENTS=300, Pub/Sub cut for 20 s): 429 + Retry-After, then recovery',
+    'WAL past its high-water mark (EVENTKIT_WAL_MAX_PENDING_EVENTS=300, Pub/Sub cut for 15 s): 429 + Retry-After, then recovery',
   async run(ctx) {
     const startedAt = Date.now();
     const pipeline = new Pipeline({
@@ -26,11 +26,11 @@ export const overload: Scenario = {
     const sending = load.run(
       pipeline.urls().map((u) => load.client(u)),
       100,
-      35_000,
+      28_000,
     );
     await sleep(5000);
     ctx.proxy.down();
-    await sleep(20_000);
+    await sleep(15_000);
     ctx.proxy.up();
     const faultEndedAt = Date.now();
     const ackedAtFaultEnd = new Set(load.acked);

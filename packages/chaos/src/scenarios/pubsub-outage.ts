@@ -25,7 +25,7 @@ export const pubsubOutage: Scenario = {
     const sending = load.run(
       pipeline.urls().map((u) => load.client(u)),
       100,
-      45_000,
+      40_000,
     );
     await sleep(5000);
     ctx.proxy.down();

@@ -28,7 +28,7 @@ export const sinkFaults: Scenario = {
     const sending = load.run(
       pipeline.urls().map((u) => load.client(u)),
       100,
-      45_000,
+      40_000,
     );
     await sleep(5000);
     const injectedBefore = ctx.gcs.faults.injected;
@@ -56,7 +56,6 @@ export const sinkFaults: Scenario = {
       ackedAtFaultEnd,
       startedAt,
       notes,
-      boundMs: 90_000,
     });
   },
 };
