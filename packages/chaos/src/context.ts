@@ -13,6 +13,8 @@ export interface ChaosContext {
   pubsubHost: string;
   /** The proxy in front of it (up when a scenario starts). */
   proxy: TcpProxy;
+  /** 127.0.0.1:PORT of the Firestore emulator. */
+  firestoreHost: string;
   gcs: FakeGcsServer;
   say(line: string): void;
 }

@@ -72,8 +72,8 @@ export async function measure(m: MeasureInput): Promise<ScenarioResult> {
       recover = (pollStartedAt - m.faultEndedAt) / 1000;
     }
     const allIn = [...load.acked].every((id) => landed.has(id));
-    // Past the bound it keeps watching up to 30 s more, for the recovery time only.
-    if ((recover !== null && allIn) || Date.now() > deadline + 30_000) break;
+    // Past the bound it keeps watching up to 10 s more, for the recovery time only.
+    if ((recover !== null && allIn) || Date.now() > deadline + 10_000) break;
     await sleep(1000);
   }
   const notInAtBound = [...load.acked].filter((id) => !atBound.has(id));

@@ -7,6 +7,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type FakeGcsServer, freeLoopbackPort } from '@eventkit/testing';
+import { firestoreLanded } from './firestore.ts';
 import { SOURCE, WRITE_KEY } from './load.ts';
 import { type LogBook, type Proc, runCli, sleep, startProc } from './proc.ts';
 
@@ -20,8 +21,10 @@ export interface PipelineOptions {
   /** PUBSUB_EMULATOR_HOST for the gateways and the worker (the emulator, or the proxy in front of it). */
   pubsubHost: string;
   gateways?: number;
-  sink?: 'file' | 'gcs';
+  sink?: 'file' | 'gcs' | 'firestore';
   gcs?: FakeGcsServer;
+  /** 127.0.0.1:PORT of the Firestore emulator (firestore sink). */
+  firestoreHost?: string;
   gatewayEnv?: Record<string, string>;
   /** WAL directory of gateway i (default: under `dir`). */
   gatewayDataDir?: (i: number) => string;
@@ -64,7 +67,7 @@ export class Pipeline {
     allPipelines.push(this);
   }
 
-  get sink(): 'file' | 'gcs' {
+  get sink(): 'file' | 'gcs' | 'firestore' {
     return this.opts.sink ?? 'file';
   }
 
@@ -82,7 +85,8 @@ export class Pipeline {
       await this.startGateway(i);
     }
     if (this.sink === 'gcs') this.#startMirror();
-    await this.startLoader(options.loaderEnv);
+    // The firestore sink writes documents, no files: there is no loader.
+    if (this.sink !== 'firestore') await this.startLoader(options.loaderEnv);
   }
 
   gatewayEnv(i: number): Record<string, string> {
@@ -139,7 +143,13 @@ export class Pipeline {
             EVENTKIT_STORAGE_PREFIX: `${this.opts.scenario}/`,
             EVENTKIT_DATA_DIR: join(dir, 'worker'),
           }
-        : { EVENTKIT_EVENT_STORE: 'file', EVENTKIT_DATA_DIR: this.filesDir }),
+        : this.sink === 'firestore'
+          ? {
+              EVENTKIT_EVENT_STORE: 'firestore',
+              FIRESTORE_EMULATOR_HOST: this.opts.firestoreHost ?? '',
+              EVENTKIT_DATA_DIR: join(dir, 'worker'),
+            }
+          : { EVENTKIT_EVENT_STORE: 'file', EVENTKIT_DATA_DIR: this.filesDir }),
     };
   }
 
@@ -201,6 +211,7 @@ export class Pipeline {
 
   /** (message id → rows) in the warehouse for this scenario's ids; undefined when no warehouse yet. */
   async landed(prefix: string): Promise<Map<string, number> | undefined> {
+    if (this.sink === 'firestore') return firestoreLanded(this.opts.firestoreHost ?? '', prefix);
     const sql = `select message_id as id, count(*) as n from events.raw_events where source = '${SOURCE}' and starts_with(message_id, '${prefix}') group by 1`;
     const res = await runCli(
       this.opts.book,
@@ -225,7 +236,7 @@ export class Pipeline {
         `${this.opts.scenario}-walstatus${i}`,
         'gateway',
         ['wal', 'status', '--json'],
-        { ...LOG_ENV, EVENTKIT_DATA_DIR: g.dataDir, EVENTKIT_LOG_LEVEL: 'warn' },
+        { ...this.gatewayEnv(i), EVENTKIT_LOG_LEVEL: 'warn' },
         30_000,
         false,
       );
@@ -251,6 +262,7 @@ export class Pipeline {
     if (this.#mirrorTimer) clearInterval(this.#mirrorTimer);
     this.mirrorOnce();
     if (this.loader && !this.loader.exited()) await this.loader.term(30_000);
+    if (this.sink === 'firestore') return;
     await runCli(
       this.opts.book,
       `${this.opts.scenario}-loader-final`,

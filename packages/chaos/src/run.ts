@@ -11,7 +11,7 @@
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeGcs, startPubsubEmulator } from '@eventkit/testing';
+import { startFakeGcs, startFirestoreEmulator, startPubsubEmulator } from '@eventkit/testing';
 import type { ChaosContext, Scenario } from './context.ts';
 import { CANARY_PATTERNS } from './load.ts';
 import type { ScenarioResult } from './measure.ts';
@@ -27,10 +27,12 @@ import { overload } from './scenarios/overload.ts';
 import { pubsubOutage } from './scenarios/pubsub-outage.ts';
 import { sinkFaults } from './scenarios/sink-faults.ts';
 import { workerKill } from './scenarios/worker-kill.ts';
+import { workerKillFirestore } from './scenarios/worker-kill-firestore.ts';
 
 const SCENARIOS: Scenario[] = [
   gatewayKill,
   workerKill,
+  workerKillFirestore,
   loaderKill,
   pubsubOutage,
   sinkFaults,
@@ -57,12 +59,17 @@ async function main(): Promise<number> {
   const book = new LogBook(join(runDir, 'logs'));
   say(`run directory ${runDir}`);
 
-  const pubsub = await startPubsubEmulator({ readyTimeoutMs: 60_000 });
+  const [pubsub, firestore] = await Promise.all([
+    startPubsubEmulator({ readyTimeoutMs: 60_000 }),
+    startFirestoreEmulator({ readyTimeoutMs: 60_000 }),
+  ]);
   const [pubsubPort] = [pubsub.port];
   const proxy = await startTcpProxy('127.0.0.1', pubsubPort);
   const gcs = await startFakeGcs({ projectId: PROJECT });
   gcs.createBucket(BUCKET);
-  say(`Pub/Sub emulator ${pubsub.host} (proxy ${proxy.host}), fake GCS ${gcs.url}`);
+  say(
+    `Pub/Sub emulator ${pubsub.host} (proxy ${proxy.host}), Firestore emulator ${firestore.host}, fake GCS ${gcs.url}`,
+  );
 
   const results: ScenarioResult[] = [];
   try {
@@ -71,7 +78,15 @@ async function main(): Promise<number> {
       mkdirSync(dir, { recursive: true });
       proxy.up();
       gcs.faults.clear();
-      const ctx: ChaosContext = { dir, book, pubsubHost: pubsub.host, proxy, gcs, say };
+      const ctx: ChaosContext = {
+        dir,
+        book,
+        pubsubHost: pubsub.host,
+        firestoreHost: firestore.host,
+        proxy,
+        gcs,
+        say,
+      };
       say(`── ${s.name}: ${s.fault}`);
       const t = Date.now();
       let r: ScenarioResult;
@@ -92,6 +107,7 @@ async function main(): Promise<number> {
     await proxy.close();
     await gcs.close();
     await pubsub.stop();
+    await firestore.stop();
   }
 
   const scan = scanLogs(book);
