@@ -230,7 +230,7 @@ export class Pipeline {
   /** WAL rows not yet published, per gateway (from `eventkit-gateway wal status --json`). */
   async walPending(): Promise<number[]> {
     const out: number[] = [];
-    for (const [i, g] of this.gateways.entries()) {
+    for (let i = 0; i < this.gateways.length; i++) {
       const res = await runCli(
         this.opts.book,
         `${this.opts.scenario}-walstatus${i}`,
