@@ -19,7 +19,7 @@ function tally(statuses: number[]): Record<string, number> {
 export const hostile: Scenario = {
   name: 'hostile-input',
   fault:
-    'hostile requests between good ones: lone surrogates, invalid UTF-8, NUL, 1k/100k-deep nesting, huge numbers, 1 MB strings, wrong types, gzip bombs, truncated bodies, slow clients',
+    'hostile requests between good ones: lone surrogates, invalid UTF-8, NUL, 1k/10k/100k-deep nesting, huge numbers, 1 MB strings, wrong types, gzip bombs, truncated bodies, slow clients',
   async run(ctx) {
     const startedAt = Date.now();
     const pipeline = new Pipeline({
