@@ -1,5 +1,6 @@
 // Results: JSON, a markdown table, and the same table in the root README's
 // Reliability section (between its chaos-table markers).
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@eventkit/testing';
@@ -49,8 +50,11 @@ export function markdownReport(r: RunReport): string {
 }
 
 export function writeResults(dir: string, r: RunReport): void {
-  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(r, null, 2)}\n`);
+  const json = join(dir, 'latest.json');
+  writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`);
   writeFileSync(join(dir, 'latest.md'), markdownReport(r));
+  // In the repository's JSON style, so `biome check .` stays clean (best effort).
+  spawnSync(join(REPO_ROOT, 'node_modules/.bin/biome'), ['format', '--write', json], { stdio: 'ignore' });
 }
 
 const START = '<!-- chaos-table:start -->';
