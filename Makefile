@@ -4,7 +4,7 @@ SHELL := /usr/bin/env bash
 .SHELLFLAGS := -eu -o pipefail -c
 ENV := source node_modules/.eventkit-env
 
-.PHONY: setup dev test test-unit test-int typecheck lint format bench cloud-check clean
+.PHONY: setup dev test test-unit test-int typecheck lint format bench chaos cloud-check clean
 
 setup:
 	@scripts/setup.sh
@@ -36,6 +36,11 @@ format: setup
 
 bench: setup
 	@$(ENV); node scripts/run-bench.ts
+
+# The real executables under faults (never part of `make test`; loopback only,
+# about 10 minutes; the disk-full scenario loop-mounts a small ext4 image as root).
+chaos: setup
+	@$(ENV); node packages/chaos/src/run.ts
 
 # Against a real Google Cloud project (never part of `make test`): needs
 # GCP_PROJECT_ID, GCP_GCS_BUCKET and application-default credentials.
