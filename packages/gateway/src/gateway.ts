@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import {
   DEAD_LETTER_STREAM,
+  type DeadLetter,
   type GatewayConfig,
   type Logger,
   type QueuePublisher,
@@ -214,9 +215,33 @@ function toWalRows(result: IngestResult, receivedAt: number): WalRowInput[] {
       source: letter.source ?? '',
       requestId: letter.requestId ?? '',
       type: 'dead_letter',
-      payload: JSON.stringify(letter),
+      payload: letterJson(letter),
       receivedAt,
     });
   }
   return rows;
+}
+
+/**
+ * A dead letter as JSON. Its payload is what the client sent, which ingest
+ * already cut when it could not be serialised; should one still fail, the
+ * letter is kept without it (and says so) rather than failing the request
+ * with a 5xx for bad input.
+ */
+function letterJson(letter: DeadLetter): string {
+  try {
+    return JSON.stringify(letter);
+  } catch {
+    const { payload: _dropped, ...rest } = letter;
+    return JSON.stringify({
+      ...rest,
+      reasons: [
+        ...letter.reasons,
+        {
+          code: 'payload_not_kept',
+          message: 'the event could not be written as JSON, so the letter holds no copy',
+        },
+      ],
+    });
+  }
 }

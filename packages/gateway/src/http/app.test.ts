@@ -274,6 +274,21 @@ describe('validation at the edge: invalid events are reported and kept', () => {
     assert.notEqual(sixth?.id, fourth?.id, 'without a client messageId two sends are two events');
   });
 
+  test('an event nested too deeply to serialise (100,000 levels): 400 naming the reason, kept with its first levels; never a 5xx', async () => {
+    const { app, sink } = testApp();
+    const depth = 100_000;
+    const body = `{"type":"track","event":"x","userId":"u","properties":{"deep":${'['.repeat(depth)}1${']'.repeat(depth)}}}`;
+    const res = await app.request('/v1/track', post(body));
+    assert.equal(res.status, 400);
+    assert.match(JSON.stringify(await res.json()), /not_serializable/);
+    const [letter] = sink.deadLetters;
+    assert.equal(letter?.reasons[0]?.code, 'not_serializable');
+    const text = JSON.stringify(letter); // the WAL row: must not throw
+    assert.match(text, /nested deeper than kept/);
+    assert.ok(text.length < 2000, 'the cut copy is small');
+    assert.equal(sink.accepted.length, 0);
+  });
+
   test('when every event is invalid: 400 with the list, and the events are still kept', async () => {
     const { app, sink } = testApp();
     const res = await app.request(

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type DeadLetter,
   deadLetterId,
+  depthLimited,
   EVENT_TYPES,
   type EventType,
   isJsonObject,
@@ -16,6 +17,9 @@ import {
   streamForType,
   validateEvent,
 } from '@eventkit/shared';
+
+/** Levels of an unserialisable event a dead letter keeps (JSON.stringify is fine far deeper). */
+const LETTER_PAYLOAD_DEPTH = 64;
 
 /** How the request's route decides the stream of its events. */
 export type StreamRule =
@@ -80,7 +84,10 @@ export function ingest(req: IngestRequest): IngestResult {
         requestId: req.requestId,
         receivedAt: receivedAtIso,
         messageId,
-        payload: asValidated(item, req.impliedType),
+        // An event nested too deeply to be written as JSON keeps its first levels.
+        payload: result.reasons.some((r) => r.code === 'not_serializable')
+          ? depthLimited(item, LETTER_PAYLOAD_DEPTH)
+          : asValidated(item, req.impliedType),
       });
       return;
     }

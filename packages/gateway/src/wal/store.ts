@@ -124,9 +124,21 @@ export class WalStore {
       this.#db.exec('COMMIT');
       return { firstId, lastId, rowBytes };
     } catch (err) {
-      this.#db.exec('ROLLBACK');
+      this.#rollback();
       throw err;
     }
+  }
+
+  /**
+   * Ends a failed transaction. SQLite may have rolled it back already (a full
+   * disk, an I/O error), and then ROLLBACK itself fails with "no transaction is
+   * active": that must not replace the error that says what happened.
+   */
+  #rollback(): void {
+    if (!this.#db.isTransaction) return;
+    try {
+      this.#db.exec('ROLLBACK');
+    } catch {}
   }
 
   /** Pending rows after `afterId` in id order, at most `limit` rows and (beyond the first) `maxBytes` of payload. */
@@ -161,7 +173,7 @@ export class WalStore {
       this.#db.exec('COMMIT');
       return { rows, bytes };
     } catch (err) {
-      this.#db.exec('ROLLBACK');
+      this.#rollback();
       throw err;
     }
   }

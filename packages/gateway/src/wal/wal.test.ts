@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { describe, test } from 'node:test';
 import { type WalRowInput, WalStore } from './store.ts';
 import { WriteAheadLog } from './wal.ts';
@@ -134,6 +135,23 @@ describe('WriteAheadLog', () => {
       WriteAheadLog.open('/proc/definitely/not/here.db'),
       /unable to open|no such|cannot/i,
     );
+  });
+
+  test('a write SQLite already rolled back (a full disk, an I/O error) fails with its own error, not "no transaction is active"', async () => {
+    const file = await tempDb();
+    const store = new WalStore(file);
+    // What SQLITE_FULL does to a transaction, on demand: SQLite ends it before the error reaches us.
+    const setup = new DatabaseSync(file);
+    setup.exec(
+      `CREATE TRIGGER simulate_full BEFORE INSERT ON wal_events WHEN NEW.stream = 'full'
+       BEGIN SELECT RAISE(ROLLBACK, 'database or disk is full (simulated)'); END`,
+    );
+    setup.close();
+    assert.throws(() => store.append([row(1), row(2, 'full')]), /disk is full \(simulated\)/);
+    assert.equal(store.stats().pendingCount, 0, 'nothing of the failed group was kept');
+    store.append([row(3)]);
+    assert.equal(store.stats().pendingCount, 1, 'the store keeps working once the cause is gone');
+    store.close();
   });
 
   test('the synchronous store reads the file the thread wrote (CLI path)', async () => {

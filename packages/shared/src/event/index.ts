@@ -2,7 +2,7 @@
 // routed to a stream and laid out as a warehouse row.
 
 export { deadLetterId, reasonCodesPart } from './dead-letter-id.ts';
-export { isJsonObject, mayHoldLoneSurrogates, toWellFormedJson } from './json.ts';
+export { CUT_MARKER, depthLimited, isJsonObject, mayHoldLoneSurrogates, toWellFormedJson } from './json.ts';
 export {
   DEFAULT_MAX_BATCH_EVENTS,
   DEFAULT_MAX_EVENT_BYTES,

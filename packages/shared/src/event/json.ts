@@ -105,3 +105,33 @@ export function toWellFormedJson(value: unknown): unknown {
   }
   return value;
 }
+
+/** What stands in for a subtree cut by depthLimited. */
+export const CUT_MARKER = '[nested deeper than kept]';
+
+/**
+ * A copy of a parsed JSON value cut at `maxDepth` levels of nesting (deeper
+ * objects and arrays become CUT_MARKER), built iteratively: JSON.parse accepts
+ * nesting that JSON.stringify cannot write back (it recurses), and a dead
+ * letter must still be able to carry what such an event looked like.
+ */
+export function depthLimited(value: unknown, maxDepth: number): unknown {
+  const copyOf = (v: unknown): unknown =>
+    Array.isArray(v) ? [] : typeof v === 'object' && v !== null ? {} : v;
+  const root = copyOf(value);
+  const stack: { src: unknown; dst: unknown; depth: number }[] = [{ src: value, dst: root, depth: 0 }];
+  while (stack.length > 0) {
+    const { src, dst, depth } = stack.pop()!;
+    if (typeof src !== 'object' || src === null) continue;
+    const entries: [string | number, unknown][] = Array.isArray(src)
+      ? src.map((v, i) => [i, v])
+      : Object.entries(src as Record<string, unknown>);
+    for (const [k, v] of entries) {
+      const nested = typeof v === 'object' && v !== null;
+      const out = nested && depth + 1 >= maxDepth ? CUT_MARKER : copyOf(v);
+      (dst as Record<string | number, unknown>)[k] = out;
+      if (nested && out !== CUT_MARKER) stack.push({ src: v, dst: out, depth: depth + 1 });
+    }
+  }
+  return root;
+}
