@@ -67,7 +67,9 @@ export class Publisher {
       maxEnvelopeBytes: 4 * 1024 * 1024,
       maxInFlight: 4,
       minBackoffMs: 100,
-      maxBackoffMs: 30_000,
+      // A publish retried every few seconds at most costs nothing while the
+      // queue is down, and resends within seconds once it is back.
+      maxBackoffMs: 5_000,
       ...options,
     };
   }

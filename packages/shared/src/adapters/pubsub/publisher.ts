@@ -18,7 +18,16 @@ export interface PubSubPublisherOptions {
   pubsub: PubSub;
   topic: string;
   batching?: PubSubBatching;
+  /**
+   * How long one publish may take inside the client, its own retries included
+   * (default 15 s; the client's own default is 60 s). The gateway's publisher
+   * retries a failed publish itself, so a short bound lets it resend soon after
+   * an outage ends instead of waiting on a request started during it.
+   */
+  timeoutMs?: number;
 }
+
+export const DEFAULT_PUBLISH_TIMEOUT_MS = 15_000;
 
 /**
  * Defaults sized for envelopes of ~100 events (10–50 KB compressed): up to 100
@@ -39,6 +48,7 @@ export class PubSubPublisher implements QueuePublisher {
   constructor(options: PubSubPublisherOptions) {
     this.#topic = options.pubsub.topic(options.topic, {
       batching: { ...DEFAULT_PUBLISH_BATCHING, ...options.batching },
+      gaxOpts: { timeout: options.timeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS },
     });
   }
 
