@@ -1,6 +1,7 @@
 // What the firestore sink landed: the documents of streams/events/events in
-// the emulator, whose ids are `{source}:{messageId}` (percent-encoded). A
-// document id is unique, so Firestore cannot hold duplicates: each id counts once.
+// the emulator. Document ids are a hash of (source, messageId); the document
+// keeps both as fields, which is what is counted here, per message id, so two
+// documents for one event (e.g. a changed id scheme) would show as a duplicate.
 import { Firestore } from '@google-cloud/firestore';
 import { SOURCE } from './load.ts';
 import { PROJECT } from './pipeline.ts';
@@ -8,12 +9,17 @@ import { PROJECT } from './pipeline.ts';
 export async function firestoreLanded(host: string, prefix: string): Promise<Map<string, number>> {
   const db = new Firestore({ projectId: PROJECT, host, ssl: false });
   try {
-    const snap = await db.collection('streams').doc('events').collection('events').select().get();
+    const snap = await db
+      .collection('streams')
+      .doc('events')
+      .collection('events')
+      .select('source', 'message_id')
+      .get();
     const out = new Map<string, number>();
     for (const doc of snap.docs) {
-      const [source, ...rest] = doc.id.split(':');
-      const id = decodeURIComponent(rest.join(':'));
-      if (source === SOURCE && id.startsWith(prefix)) out.set(id, 1);
+      const source = String(doc.get('source'));
+      const id = String(doc.get('message_id'));
+      if (source === SOURCE && id.startsWith(prefix)) out.set(id, (out.get(id) ?? 0) + 1);
     }
     return out;
   } finally {

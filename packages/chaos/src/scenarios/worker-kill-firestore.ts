@@ -1,7 +1,7 @@
 // Worker SIGKILL under load with the firestore sink (Option B): the worker
 // commits batches of documents to the Firestore emulator every second; it is
 // SIGKILLed twice, 4 s apart, and restarted. Redelivered events overwrite
-// their own documents ({source}:{messageId}); none may be missing.
+// their own documents (one per source and messageId); none may be missing.
 import type { Scenario } from '../context.ts';
 import { Load } from '../load.ts';
 import { measure } from '../measure.ts';
