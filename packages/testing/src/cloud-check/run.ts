@@ -96,8 +96,8 @@ async function main(target: CloudCheckTarget): Promise<number> {
 
   try {
     const [topic] = await pubsub.createTopic(names.topic);
-    await topic.createSubscription(names.gcsSubscription, { ackDeadlineSeconds: 60 });
-    await topic.createSubscription(names.firestoreSubscription, { ackDeadlineSeconds: 60 });
+    await topic.createSubscription(names.gcsSubscription, { ackDeadlineSeconds: 20 });
+    await topic.createSubscription(names.firestoreSubscription, { ackDeadlineSeconds: 20 });
     say(`created topic ${names.topic} and two subscriptions`);
 
     const common = {
