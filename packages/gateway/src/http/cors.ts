@@ -1,4 +1,4 @@
-// CORS, where browsers lose events silently when it is wrong (CLIENTS.md):
+// CORS, where browsers lose events silently when it is wrong (docs/clients.md):
 // - analytics.js sends Authorization and, on retries, X-Retry-Count; the Rudder
 //   browser SDK sends AnonymousId, SentAt and Rsa-Retry-* headers. A fixed
 //   allow-list blocked them, so preflights reflect Access-Control-Request-Headers.

@@ -1,5 +1,5 @@
 // The settings documents that let a browser SDK find this gateway from its URL
-// alone (CLIENTS.md): analytics.js loads /v1/projects/{writeKey}/settings from
+// alone (docs/clients.md): analytics.js loads /v1/projects/{writeKey}/settings from
 // its cdnURL and sends events wherever `Segment.io.apiHost` says; the Rudder
 // browser SDK loads /sourceConfig/ from its configUrl.
 import type { Context, Hono } from 'hono';

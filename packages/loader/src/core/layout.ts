@@ -1,4 +1,4 @@
-// The object layout the worker writes and the loader reads (DESIGN.md, storage layout):
+// The object layout the worker writes and the loader reads (docs/architecture.md, storage layout):
 //   {prefix}events/stream={stream}/date=YYYY-MM-DD/hour=HH/{worker}-{uuid}.parquet
 //   {prefix}errors/date=YYYY-MM-DD/error_type={validation|processing}/{worker}-{uuid}.ndjson
 // Folders are named after the UTC time the worker flushed, so within one lane

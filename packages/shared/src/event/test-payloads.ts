@@ -1,4 +1,4 @@
-// Events in the shapes real SDKs put on the wire (see /work/shared/CLIENTS.md),
+// Events in the shapes real SDKs put on the wire (see docs/clients.md),
 // for tests. Each call returns a fresh copy, so a test may mutate its own.
 
 import type { JsonObject } from './types.ts';

@@ -1,4 +1,4 @@
-// The object layout the worker writes and the loader reads (DESIGN.md,
+// The object layout the worker writes and the loader reads (docs/architecture.md,
 // "Storage layout"), in a bucket or under EVENTKIT_DATA_DIR:
 //
 //   {prefix}events/stream={stream}/date=YYYY-MM-DD/hour=HH/{worker}-{uuid}.parquet

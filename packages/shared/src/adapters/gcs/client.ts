@@ -1,6 +1,6 @@
 // Building a Storage client the same way in every role. STORAGE_EMULATOR_HOST
 // builds wrong paths in @google-cloud/storage 8.x, so the configured emulator
-// or test server is passed as apiEndpoint instead (TOOLCHAIN.md).
+// or test server is passed as apiEndpoint instead (the 8.x client builds wrong paths from STORAGE_EMULATOR_HOST).
 //
 // The client also reads STORAGE_EMULATOR_HOST from the environment by itself,
 // in its constructor, and then sends the JSON API calls to that host without
