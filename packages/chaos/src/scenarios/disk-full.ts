@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import type { Scenario } from '../context.ts';
 import { Load } from '../load.ts';
 import { measure } from '../measure.ts';
-import { Pipeline } from '../pipeline.ts';
+import type { Pipeline } from '../pipeline.ts';
 import { sleep } from '../proc.ts';
+import { pipelineFor } from '../scenario-kit.ts';
 
 function mountImage(img: string, mnt: string): void {
   mkdirSync(mnt, { recursive: true });
@@ -77,10 +78,7 @@ export const diskFull: Scenario = {
     }
     let pipeline: Pipeline | undefined;
     try {
-      pipeline = new Pipeline({
-        scenario: this.name,
-        dir: ctx.dir,
-        book: ctx.book,
+      pipeline = pipelineFor(ctx, this.name, {
         pubsubHost: ctx.pubsubHost,
         gatewayDataDir: () => join(mnt, 'gateway-0'),
       });

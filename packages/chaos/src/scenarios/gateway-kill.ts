@@ -3,19 +3,15 @@
 // port (as a StatefulSet pod would be). The SDK retries what got no answer.
 import type { Scenario } from '../context.ts';
 import { Load } from '../load.ts';
-import { measure } from '../measure.ts';
-import { Pipeline } from '../pipeline.ts';
 import { sleep } from '../proc.ts';
+import { finish, pipelineFor } from '../scenario-kit.ts';
 
 export const gatewayKill: Scenario = {
   name: 'gateway-kill',
   fault: 'gateway 0 of 2 SIGKILLed 3× (5 s apart) under load, restarted on the same WAL',
   async run(ctx) {
     const startedAt = Date.now();
-    const pipeline = new Pipeline({
-      scenario: this.name,
-      dir: ctx.dir,
-      book: ctx.book,
+    const pipeline = pipelineFor(ctx, this.name, {
       pubsubHost: ctx.pubsubHost,
       gateways: 2,
     });
@@ -33,19 +29,6 @@ export const gatewayKill: Scenario = {
       notes.push(`kill ${k}: restarted and healthy after ${((Date.now() - t) / 1000).toFixed(1)} s`);
       ctx.say(`gateway-kill: kill ${k} done`);
     }
-    const faultEndedAt = Date.now();
-    const ackedAtFaultEnd = new Set(load.acked);
-    await sending;
-    await load.close();
-    return measure({
-      scenario: this.name,
-      fault: this.fault,
-      pipeline,
-      load,
-      faultEndedAt,
-      ackedAtFaultEnd,
-      startedAt,
-      notes,
-    });
+    return finish(this, { pipeline, load, sending, startedAt, notes });
   },
 };

@@ -7,8 +7,8 @@ import type { Scenario } from '../context.ts';
 import { hostileCases, sendHostile } from '../hostile.ts';
 import { Load } from '../load.ts';
 import { measure } from '../measure.ts';
-import { Pipeline } from '../pipeline.ts';
 import { sleep } from '../proc.ts';
+import { pipelineFor } from '../scenario-kit.ts';
 
 function tally(statuses: number[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -22,10 +22,7 @@ export const hostile: Scenario = {
     'hostile requests between good ones: lone surrogates, invalid UTF-8, NUL, 1k/10k/100k-deep nesting, huge numbers, 1 MB strings, wrong types, gzip bombs, truncated bodies, slow clients',
   async run(ctx) {
     const startedAt = Date.now();
-    const pipeline = new Pipeline({
-      scenario: this.name,
-      dir: ctx.dir,
-      book: ctx.book,
+    const pipeline = pipelineFor(ctx, this.name, {
       pubsubHost: ctx.pubsubHost,
     });
     await pipeline.start();

@@ -5,9 +5,8 @@
 import { fileURLToPath } from 'node:url';
 import type { Scenario } from '../context.ts';
 import { Load } from '../load.ts';
-import { measure } from '../measure.ts';
-import { Pipeline } from '../pipeline.ts';
 import { sleep } from '../proc.ts';
+import { finish, pipelineFor } from '../scenario-kit.ts';
 
 const HOOK = fileURLToPath(new URL('../hooks/loader-pause-before-ledger.ts', import.meta.url));
 
@@ -17,10 +16,7 @@ export const loaderKill: Scenario = {
     'loader SIGKILLed 2× inside its load transaction, after the rows and before the ledger rows (a preload pauses it there)',
   async run(ctx) {
     const startedAt = Date.now();
-    const pipeline = new Pipeline({
-      scenario: this.name,
-      dir: ctx.dir,
-      book: ctx.book,
+    const pipeline = pipelineFor(ctx, this.name, {
       pubsubHost: ctx.pubsubHost,
     });
     const hooked = { NODE_OPTIONS: `--import=${HOOK}` };
@@ -52,19 +48,6 @@ export const loaderKill: Scenario = {
       if (k < 2) await pipeline.startLoader(hooked);
     }
     await pipeline.startLoader();
-    const faultEndedAt = Date.now();
-    const ackedAtFaultEnd = new Set(load.acked);
-    await sending;
-    await load.close();
-    return measure({
-      scenario: this.name,
-      fault: this.fault,
-      pipeline,
-      load,
-      faultEndedAt,
-      ackedAtFaultEnd,
-      startedAt,
-      notes,
-    });
+    return finish(this, { pipeline, load, sending, startedAt, notes });
   },
 };

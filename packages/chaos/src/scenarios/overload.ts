@@ -5,8 +5,8 @@
 import type { Scenario } from '../context.ts';
 import { Load } from '../load.ts';
 import { measure } from '../measure.ts';
-import { Pipeline } from '../pipeline.ts';
 import { sleep } from '../proc.ts';
+import { pipelineFor } from '../scenario-kit.ts';
 
 export const overload: Scenario = {
   name: 'overload',
@@ -14,10 +14,7 @@ export const overload: Scenario = {
     'WAL past its high-water mark (EVENTKIT_WAL_MAX_PENDING_EVENTS=300, Pub/Sub cut for 15 s): 429 + Retry-After, then recovery',
   async run(ctx) {
     const startedAt = Date.now();
-    const pipeline = new Pipeline({
-      scenario: this.name,
-      dir: ctx.dir,
-      book: ctx.book,
+    const pipeline = pipelineFor(ctx, this.name, {
       pubsubHost: ctx.proxy.host,
       gatewayEnv: { EVENTKIT_WAL_MAX_PENDING_EVENTS: '300' },
     });

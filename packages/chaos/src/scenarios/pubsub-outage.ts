@@ -4,9 +4,8 @@
 // subscriber must find their way back by themselves.
 import type { Scenario } from '../context.ts';
 import { Load } from '../load.ts';
-import { measure } from '../measure.ts';
-import { Pipeline } from '../pipeline.ts';
 import { sleep } from '../proc.ts';
+import { finish, pipelineFor } from '../scenario-kit.ts';
 
 export const pubsubOutage: Scenario = {
   name: 'pubsub-outage',
@@ -14,10 +13,7 @@ export const pubsubOutage: Scenario = {
     'Pub/Sub unreachable for 30 s (a TCP proxy in front of the emulator resets every connection), then back',
   async run(ctx) {
     const startedAt = Date.now();
-    const pipeline = new Pipeline({
-      scenario: this.name,
-      dir: ctx.dir,
-      book: ctx.book,
+    const pipeline = pipelineFor(ctx, this.name, {
       pubsubHost: ctx.proxy.host,
     });
     await pipeline.start();
@@ -33,18 +29,6 @@ export const pubsubOutage: Scenario = {
     await sleep(30_000);
     ctx.proxy.up();
     ctx.say('pubsub-outage: proxy up');
-    const faultEndedAt = Date.now();
-    const ackedAtFaultEnd = new Set(load.acked);
-    await sending;
-    await load.close();
-    return measure({
-      scenario: this.name,
-      fault: this.fault,
-      pipeline,
-      load,
-      faultEndedAt,
-      ackedAtFaultEnd,
-      startedAt,
-    });
+    return finish(this, { pipeline, load, sending, startedAt });
   },
 };

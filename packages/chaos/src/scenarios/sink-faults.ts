@@ -4,8 +4,8 @@
 import type { Scenario } from '../context.ts';
 import { Load } from '../load.ts';
 import { measure } from '../measure.ts';
-import { Pipeline } from '../pipeline.ts';
 import { sleep } from '../proc.ts';
+import { pipelineFor } from '../scenario-kit.ts';
 
 const UPLOAD = /^\/upload\//;
 
@@ -15,10 +15,7 @@ export const sinkFaults: Scenario = {
     'GCS uploads fail for 30 s: 15 s of 503, then 15 s of uploads held 20 s and reset (gcs sink, fake GCS faults)',
   async run(ctx) {
     const startedAt = Date.now();
-    const pipeline = new Pipeline({
-      scenario: this.name,
-      dir: ctx.dir,
-      book: ctx.book,
+    const pipeline = pipelineFor(ctx, this.name, {
       pubsubHost: ctx.pubsubHost,
       sink: 'gcs',
       gcs: ctx.gcs,

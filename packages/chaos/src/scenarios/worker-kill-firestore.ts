@@ -4,9 +4,8 @@
 // their own documents (one per source and messageId); none may be missing.
 import type { Scenario } from '../context.ts';
 import { Load } from '../load.ts';
-import { measure } from '../measure.ts';
-import { Pipeline } from '../pipeline.ts';
 import { sleep } from '../proc.ts';
+import { finish, pipelineFor } from '../scenario-kit.ts';
 
 export const workerKillFirestore: Scenario = {
   name: 'worker-kill-firestore',
@@ -14,10 +13,7 @@ export const workerKillFirestore: Scenario = {
     'worker with the firestore sink SIGKILLed 2× (4 s apart) while it commits to the Firestore emulator, restarted',
   async run(ctx) {
     const startedAt = Date.now();
-    const pipeline = new Pipeline({
-      scenario: this.name,
-      dir: ctx.dir,
-      book: ctx.book,
+    const pipeline = pipelineFor(ctx, this.name, {
       pubsubHost: ctx.pubsubHost,
       sink: 'firestore',
       firestoreHost: ctx.firestoreHost,
@@ -34,17 +30,10 @@ export const workerKillFirestore: Scenario = {
       await pipeline.worker?.kill9();
       await pipeline.startWorker();
     }
-    const faultEndedAt = Date.now();
-    const ackedAtFaultEnd = new Set(load.acked);
-    await sending;
-    await load.close();
-    return measure({
-      scenario: this.name,
-      fault: this.fault,
+    return finish(this, {
       pipeline,
       load,
-      faultEndedAt,
-      ackedAtFaultEnd,
+      sending,
       startedAt,
       notes: ['landed = documents in the Firestore emulator (no loader: the firestore sink writes no files)'],
     });

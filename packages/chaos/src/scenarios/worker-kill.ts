@@ -5,9 +5,8 @@
 // loader must keep one row each.
 import type { Scenario } from '../context.ts';
 import { Load } from '../load.ts';
-import { measure } from '../measure.ts';
-import { Pipeline } from '../pipeline.ts';
 import { sleep } from '../proc.ts';
+import { finish, pipelineFor } from '../scenario-kit.ts';
 
 const UPLOAD = /^\/upload\//;
 
@@ -20,10 +19,7 @@ export const workerKill: Scenario = {
     'worker SIGKILLed 2× while a Parquet upload is in flight (gcs sink; the fake GCS holds uploads 3 s), restarted',
   async run(ctx) {
     const startedAt = Date.now();
-    const pipeline = new Pipeline({
-      scenario: this.name,
-      dir: ctx.dir,
-      book: ctx.book,
+    const pipeline = pipelineFor(ctx, this.name, {
       pubsubHost: ctx.pubsubHost,
       sink: 'gcs',
       gcs: ctx.gcs,
@@ -49,19 +45,6 @@ export const workerKill: Scenario = {
       notes.push(`kill ${k}: ${inFlight ? 'an upload was in flight' : 'no upload seen in 20 s'}`);
       await pipeline.startWorker();
     }
-    const faultEndedAt = Date.now();
-    const ackedAtFaultEnd = new Set(load.acked);
-    await sending;
-    await load.close();
-    return measure({
-      scenario: this.name,
-      fault: this.fault,
-      pipeline,
-      load,
-      faultEndedAt,
-      ackedAtFaultEnd,
-      startedAt,
-      notes,
-    });
+    return finish(this, { pipeline, load, sending, startedAt, notes });
   },
 };
