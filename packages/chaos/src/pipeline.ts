@@ -1,5 +1,5 @@
-// One scenario's pipeline: gateways (each with its own WAL directory), one
-// worker, one loader loop into a fresh DuckDB file — the real executables,
+// One scenario's pipeline: gateways (each with its own WAL directory), one or
+// more workers on one subscription, one loader loop into a fresh DuckDB file — the real executables,
 // wired to the Pub/Sub emulator (directly or through the proxy) on a topic and
 // subscription of their own. With the gcs sink, the worker writes to the fake
 // GCS server and a mirror copies its objects into a directory that the loader
@@ -21,6 +21,8 @@ export interface PipelineOptions {
   /** PUBSUB_EMULATOR_HOST for the gateways and the worker (the emulator, or the proxy in front of it). */
   pubsubHost: string;
   gateways?: number;
+  /** Workers on the scenario's subscription (default 1), as a Deployment's replicas. */
+  workers?: number;
   sink?: 'file' | 'gcs' | 'firestore';
   gcs?: FakeGcsServer;
   /** 127.0.0.1:PORT of the Firestore emulator (firestore sink). */
@@ -47,13 +49,14 @@ export class Pipeline {
   readonly topic: string;
   readonly subscription: string;
   readonly gateways: Gateway[] = [];
-  worker: Proc | undefined;
+  /** Worker i's current life (undefined before it started). */
+  readonly workers: (Proc | undefined)[] = [];
   loader: Proc | undefined;
   readonly filesDir: string;
   readonly duckdbPath: string;
-  #workerLives = 0;
+  readonly #workerLives: number[] = [];
   #loaderLives = 0;
-  #workerMetricsPort = 0;
+  readonly #workerMetricsPorts: number[] = [];
   #mirrorTimer: NodeJS.Timeout | undefined;
   #mirrored = new Set<string>();
 
@@ -71,14 +74,22 @@ export class Pipeline {
     return this.opts.sink ?? 'file';
   }
 
+  /** Worker 0, the one the worker scenarios kill. */
+  get worker(): Proc | undefined {
+    return this.workers[0];
+  }
+
   urls(): string[] {
     return this.gateways.map((g) => `http://127.0.0.1:${g.port}`);
   }
 
-  /** Worker first (it creates the topic and subscription: nothing published is lost), then gateways, loader. */
+  /** Workers first (they create the topic and subscription: nothing published is lost), then gateways, loader. */
   async start(options: { loaderEnv?: Record<string, string> } = {}): Promise<void> {
-    this.#workerMetricsPort = await freeLoopbackPort();
-    await this.startWorker();
+    for (let i = 0; i < (this.opts.workers ?? 1); i++) {
+      this.#workerMetricsPorts.push(await freeLoopbackPort());
+      this.#workerLives.push(0);
+      await this.startWorker(i);
+    }
     for (let i = 0; i < (this.opts.gateways ?? 1); i++) {
       const dataDir = this.opts.gatewayDataDir?.(i) ?? join(this.opts.dir, `gateway-${i}`);
       this.gateways.push({ port: await freeLoopbackPort(), dataDir, proc: undefined, lives: 0 });
@@ -121,7 +132,7 @@ export class Pipeline {
     return g.proc;
   }
 
-  workerEnv(): Record<string, string> {
+  workerEnv(i = 0): Record<string, string> {
     const dir = this.opts.dir;
     return {
       ...LOG_ENV,
@@ -130,38 +141,40 @@ export class Pipeline {
       EVENTKIT_PUBSUB_TOPIC: this.topic,
       EVENTKIT_PUBSUB_SUBSCRIPTION: this.subscription,
       EVENTKIT_METRICS_HOST: '127.0.0.1',
-      EVENTKIT_METRICS_PORT: String(this.#workerMetricsPort),
+      EVENTKIT_METRICS_PORT: String(this.#workerMetricsPorts[i]),
       EVENTKIT_PARTITIONS: '4',
       EVENTKIT_EVENTLOADER_FLUSH_INTERVAL: '1',
       EVENTKIT_SHUTDOWN_TIMEOUT: '15',
-      EVENTKIT_WORKER_ID: 'chaos-worker',
+      EVENTKIT_WORKER_ID: `chaos-worker-${i}`,
       ...(this.sink === 'gcs'
         ? {
             EVENTKIT_EVENT_STORE: 'gcs',
             GCP_GCS_BUCKET: BUCKET,
             STORAGE_EMULATOR_HOST: this.opts.gcs?.url ?? '',
             EVENTKIT_STORAGE_PREFIX: `${this.opts.scenario}/`,
-            EVENTKIT_DATA_DIR: join(dir, 'worker'),
+            EVENTKIT_DATA_DIR: join(dir, `worker-${i}`),
           }
         : this.sink === 'firestore'
           ? {
               EVENTKIT_EVENT_STORE: 'firestore',
               FIRESTORE_EMULATOR_HOST: this.opts.firestoreHost ?? '',
-              EVENTKIT_DATA_DIR: join(dir, 'worker'),
+              EVENTKIT_DATA_DIR: join(dir, `worker-${i}`),
             }
           : { EVENTKIT_EVENT_STORE: 'file', EVENTKIT_DATA_DIR: this.filesDir }),
     };
   }
 
-  async startWorker(): Promise<Proc> {
-    this.#workerLives++;
-    this.worker = await startProc(this.opts.book, `${this.opts.scenario}-worker-life${this.#workerLives}`, {
+  async startWorker(i = 0): Promise<Proc> {
+    const lives = (this.#workerLives[i] ?? 0) + 1;
+    this.#workerLives[i] = lives;
+    const proc = await startProc(this.opts.book, `${this.opts.scenario}-worker${i}-life${lives}`, {
       pkg: 'worker',
       args: ['run'],
-      env: this.workerEnv(),
-      readyUrl: `http://127.0.0.1:${this.#workerMetricsPort}/health`,
+      env: this.workerEnv(i),
+      readyUrl: `http://127.0.0.1:${this.#workerMetricsPorts[i]}/health`,
     });
-    return this.worker;
+    this.workers[i] = proc;
+    return proc;
   }
 
   loaderEnv(): Record<string, string> {
@@ -258,7 +271,7 @@ export class Pipeline {
 
   async stopAll(): Promise<void> {
     await this.stopGateways();
-    if (this.worker && !this.worker.exited()) await this.worker.term(30_000);
+    await Promise.all(this.workers.map((w) => (w && !w.exited() ? w.term(30_000) : undefined)));
     if (this.#mirrorTimer) clearInterval(this.#mirrorTimer);
     this.mirrorOnce();
     if (this.loader && !this.loader.exited()) await this.loader.term(30_000);
@@ -275,7 +288,7 @@ export class Pipeline {
   /** Kills whatever still runs (after a failure). */
   async killAll(): Promise<void> {
     if (this.#mirrorTimer) clearInterval(this.#mirrorTimer);
-    const procs = [...this.gateways.map((g) => g.proc), this.worker, this.loader];
+    const procs = [...this.gateways.map((g) => g.proc), ...this.workers, this.loader];
     await Promise.all(procs.map((p) => (p && !p.exited() ? p.kill9() : undefined)));
   }
 }
