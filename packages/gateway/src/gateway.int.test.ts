@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, test } from 'node:test';
@@ -30,6 +31,55 @@ function rowsInWal(dataDir: string): Map<string, 'pending' | 'published'> {
   } finally {
     db.close();
   }
+}
+
+/**
+ * POSTs on a raw socket with `Connection: close`, writing the body in 64 KiB
+ * pieces as fast as the socket takes them (up to `bodyBytes`), and reads what
+ * comes back: the status (0: none, the connection was reset or closed first)
+ * and how many body bytes the socket took.
+ */
+function rawPost(
+  port: number,
+  opts: { declaredBytes?: number; bodyBytes: number; chunked?: boolean },
+): Promise<{ status: number; written: number; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let response = '';
+    let written = 0;
+    let settled = false;
+    const done = (status: number) => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      resolve({ status, written, ms: Date.now() - started });
+    };
+    socket.on('data', (d) => {
+      response += d.toString('latin1');
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(response);
+      if (m) done(Number(m[1]));
+    });
+    socket.on('error', () => done(0));
+    socket.on('close', () => done(0));
+    socket.on('connect', async () => {
+      const length = opts.chunked
+        ? 'transfer-encoding: chunked'
+        : `content-length: ${opts.declaredBytes ?? opts.bodyBytes}`;
+      socket.write(
+        `POST /v1/track HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nconnection: close\r\n${length}\r\n\r\n`,
+      );
+      const piece = Buffer.alloc(64 * 1024, 'x');
+      while (written < opts.bodyBytes && !settled) {
+        const frame = opts.chunked
+          ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')])
+          : piece;
+        if (!socket.write(frame)) await new Promise((r) => socket.once('drain', r).once('close', r));
+        written += piece.length;
+      }
+      if (opts.chunked && !settled) socket.write('0\r\n\r\n');
+    });
+  });
 }
 
 const postJson = (url: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -86,6 +136,36 @@ describe('gateway process → Pub/Sub emulator', () => {
     const s = JSON.parse(status.stdout);
     assert.equal(s.pending_events, 0);
     assert.equal(s.published_events, 3);
+  });
+
+  test('a refused body is read and dropped before the 413, so a client that sends it all and closes still gets the answer; past 16 MiB the server stops reading', async () => {
+    const { pubsubHost, topic, pubsub } = await topicWithSubscription();
+    cleanups.push(() => pubsub.close());
+    const gw = await startGateway({ pubsubHost, topic });
+    cleanups.push(() => gw.proc.stop('SIGKILL'));
+    const port = Number(new URL(gw.url).port);
+    // Before the fix, the server answered at once and closed with the body
+    // unread: the reset discarded the 413 on the client's side (status 0).
+    for (let i = 0; i < 5; i++) {
+      const declared = await rawPost(port, { bodyBytes: 2 * 1024 * 1024 });
+      assert.equal(declared.status, 413, 'Content-Length over the limit: the answer arrives');
+      const chunked = await rawPost(port, { bodyBytes: 2 * 1024 * 1024, chunked: true });
+      assert.equal(chunked.status, 413, 'chunked body over the limit: the answer arrives');
+    }
+    // At the bound: a body declared as 1 GiB is not read to its end. The
+    // client manages to write 16 MiB plus what the sockets buffer, then the
+    // answer comes (or the connection closes), well before 1 GiB.
+    const huge = await rawPost(port, { declaredBytes: 1024 ** 3, bodyBytes: 1024 ** 3 });
+    assert.ok(
+      huge.written < 64 * 1024 * 1024,
+      `the server stopped reading (client wrote ${huge.written} bytes)`,
+    );
+    assert.ok(
+      huge.written > 16 * 1024 * 1024,
+      `it read up to its bound first (client wrote ${huge.written} bytes)`,
+    );
+    const res = await postJson(`${gw.url}/v1/track`, { event: 'E', userId: 'u', messageId: 'after-discard' });
+    assert.equal(res.status, 200, 'the gateway keeps serving');
   });
 
   test('a live server enforces the request limit (Content-Length and chunked) and keeps serving', async () => {

@@ -29,8 +29,19 @@ const tooLarge = (limit: number, what: string) =>
   );
 
 /**
+ * A refused body is read on and thrown away (up to this much, for this long)
+ * before the 413 goes out: a server that closes a connection with unread
+ * bytes in its buffer resets it, and the reset makes the client's kernel
+ * discard the answer it had not read yet — the client sees "connection
+ * reset" instead of the 413 that says why, and an SDK retries it for ever.
+ * Past either bound the answer goes out anyway (what nginx calls a lingering
+ * close, bounded the same way).
+ */
+export const REFUSED_BODY_DISCARD = { maxBytes: 16 * 1024 * 1024, maxMs: 5_000 };
+
+/**
  * Reads at most `maxBytes` of the body; one byte more is a 413, and the rest is
- * not read. Under @hono/node-server the Node request stream is read directly
+ * discarded within REFUSED_BODY_DISCARD. Under @hono/node-server the Node request stream is read directly
  * (`incoming`), which costs far less per request than the web-stream adapter.
  */
 export async function readBoundedBody(
@@ -39,7 +50,10 @@ export async function readBoundedBody(
   incoming?: IncomingMessage,
 ): Promise<Buffer> {
   const declared = Number(req.headers.get('content-length') ?? Number.NaN);
-  if (declared > maxBytes && !req.headers.has('transfer-encoding')) throw tooLarge(maxBytes, 'request body');
+  if (declared > maxBytes && !req.headers.has('transfer-encoding')) {
+    if (incoming) await discardRest(incoming);
+    throw tooLarge(maxBytes, 'request body');
+  }
   if (incoming) return readNodeStream(incoming, maxBytes);
   if (!req.body) return Buffer.alloc(0);
   const reader = req.body.getReader();
@@ -61,16 +75,38 @@ export async function readBoundedBody(
 async function readNodeStream(incoming: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of incoming) {
+  // destroyOnReturn: false — leaving the loop must not destroy the request
+  // (and its socket): the rest is discarded and the 413 still goes out.
+  for await (const chunk of incoming.iterator({ destroyOnReturn: false })) {
     size += (chunk as Buffer).length;
     if (size > maxBytes) {
-      // Stop reading; the response (413) still goes out on this connection.
-      incoming.pause();
+      await discardRest(incoming);
       throw tooLarge(maxBytes, 'request body');
     }
     chunks.push(chunk as Buffer);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+/** Reads and drops what is left of a refused body, within REFUSED_BODY_DISCARD; never rejects. */
+function discardRest(incoming: IncomingMessage): Promise<void> {
+  if (incoming.readableEnded || incoming.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let seen = 0;
+    const finish = () => {
+      clearTimeout(timer);
+      incoming.off('data', onData).off('end', finish).off('error', finish).off('close', finish);
+      incoming.pause();
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > REFUSED_BODY_DISCARD.maxBytes) finish();
+    };
+    const timer = setTimeout(finish, REFUSED_BODY_DISCARD.maxMs);
+    incoming.on('data', onData).once('end', finish).once('error', finish).once('close', finish);
+    incoming.resume();
+  });
 }
 
 function isGzip(body: Buffer, contentEncoding: string | null): boolean {
