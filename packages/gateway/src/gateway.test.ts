@@ -5,9 +5,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { describe, test } from 'node:test';
 import { createMetricsRegistry, loadConfig, type QueuePublisher, silentLogger } from '@eventkit/shared';
-import { createGateway } from './gateway.ts';
+import { createGateway, WRITE_FAILURE_NOT_READY_MS } from './gateway.ts';
 import { WriteAheadLog } from './wal/wal.ts';
 
 /** A queue that never confirms: everything accepted stays pending. */
@@ -45,6 +46,40 @@ describe('gateway liveness and shutdown', () => {
     const refused = await gw.app.request('/collect', post(track(2)));
     assert.equal(refused.status, 503, 'nothing is acknowledged meanwhile');
     await gw.shutdown(Date.now());
+  });
+
+  test('a failed WAL write (a full disk) makes /ready 503 for 5 s, /health stays 200; ready again after, and writes succeed once the disk has room', async () => {
+    const { gw, file } = await gateway();
+    const db = new DatabaseSync(file);
+    try {
+      assert.equal((await gw.app.request('/collect', post(track(1)))).status, 202);
+      assert.equal((await gw.app.request('/ready')).status, 200);
+      // A full disk as SQLite reports it, from a second connection to the WAL file.
+      db.exec(`CREATE TRIGGER simulate_full BEFORE INSERT ON wal_events
+             BEGIN SELECT RAISE(ROLLBACK, 'database or disk is full (simulated)'); END`);
+      const refused = await gw.app.request('/collect', post(track(2)));
+      assert.equal(refused.status, 503, 'nothing is acknowledged that was not written');
+      const ready = await gw.app.request('/ready');
+      assert.equal(ready.status, 503, 'a load balancer sends the traffic elsewhere');
+      assert.match(
+        ((await ready.json()) as { reason: string }).reason,
+        /last WAL write failed .*disk is full/,
+      );
+      assert.equal((await gw.app.request('/health')).status, 200, 'a restart would not free the disk');
+
+      db.exec('DROP TRIGGER simulate_full');
+      await new Promise((r) => setTimeout(r, WRITE_FAILURE_NOT_READY_MS + 200));
+      assert.equal(
+        (await gw.app.request('/ready')).status,
+        200,
+        'ready again past the window, to try the disk anew',
+      );
+      assert.equal((await gw.app.request('/collect', post(track(3)))).status, 202);
+      assert.equal(gw.wal.pendingCount, 2, 'the two accepted events, not the refused one');
+    } finally {
+      db.close();
+      await gw.shutdown(Date.now());
+    }
   });
 
   test('the shutdown report counts what is pending in the file after the last commit, appends during the drain included', async () => {

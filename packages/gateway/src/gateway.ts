@@ -54,6 +54,15 @@ export interface GatewayDeps {
 /** Seconds a client is asked to wait when the WAL backlog is over its high-water mark. */
 const BACKLOG_RETRY_AFTER = 10;
 
+/**
+ * After a WAL write fails (a full disk, an I/O error: the thread lives on and
+ * a later write may succeed), /ready answers 503 this long, so a load
+ * balancer sends traffic to the gateways that can take it; then it is ready
+ * again and the next write tries the disk anew. /health stays 200: a restart
+ * does not free a disk.
+ */
+export const WRITE_FAILURE_NOT_READY_MS = 5_000;
+
 export async function createGateway(deps: GatewayDeps) {
   const { settings, logger, registry } = deps;
   mkdirSync(path.dirname(path.resolve(settings.ringBufferDbPath)), { recursive: true });
@@ -85,6 +94,11 @@ export async function createGateway(deps: GatewayDeps) {
   });
 
   let shuttingDown = false;
+  let lastWriteFailure: { at: number; message: string } | undefined;
+  const writeFailing = (): string | undefined =>
+    lastWriteFailure && Date.now() - lastWriteFailure.at < WRITE_FAILURE_NOT_READY_MS
+      ? `the last WAL write failed ${Date.now() - lastWriteFailure.at} ms ago: ${lastWriteFailure.message}`
+      : undefined;
   const backlog = (): string | undefined => {
     if (wal.pendingCount >= settings.walMaxPendingEvents) {
       return `the WAL holds ${wal.pendingCount} unpublished events, at its high-water mark (EVENTKIT_WAL_MAX_PENDING_EVENTS=${settings.walMaxPendingEvents})`;
@@ -108,7 +122,7 @@ export async function createGateway(deps: GatewayDeps) {
     notReady() {
       if (shuttingDown) return 'the gateway is shutting down';
       if (!wal.healthy) return 'the WAL is not writable';
-      return backlog();
+      return writeFailing() ?? backlog();
     },
     unhealthy() {
       const failure = wal.failure;
@@ -122,7 +136,13 @@ export async function createGateway(deps: GatewayDeps) {
     async accept(result: IngestResult, receivedAt: Date) {
       const rows = toWalRows(result, receivedAt.getTime());
       if (rows.length === 0) return;
-      await wal.append(rows);
+      try {
+        await wal.append(rows);
+      } catch (err) {
+        lastWriteFailure = { at: Date.now(), message: (err as Error).message };
+        throw err;
+      }
+      lastWriteFailure = undefined;
       publisher.notify();
     },
   };
