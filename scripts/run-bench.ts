@@ -1,9 +1,15 @@
 // `make bench`: runs every package's benchmarks one after another (never in
-// parallel: they measure this machine) and prints their results.
-//   node scripts/run-bench.ts [filter...]
+// parallel: they measure this machine), each writing its figures to a file
+// (EVENTKIT_BENCH_OUT), then, when every benchmark ran, writes
+// bench/results/latest.{json,md}, the SVG charts beside them, and the
+// README's Performance table.
+//   node scripts/run-bench.ts [filter...]   (with a filter: prints only)
 import { spawnSync } from 'node:child_process';
-import { globSync } from 'node:fs';
+import { existsSync, globSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type BenchReport, type BenchRun, charts, markdown, updateReadme } from './bench/report.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filters = process.argv.slice(2);
@@ -14,9 +20,14 @@ if (benches.length === 0) {
   console.error('no benchmark matched');
   process.exit(1);
 }
-let failed = 0;
+const started = Date.now();
+const loadBefore = os.loadavg();
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'eventkit-bench-'));
+const reports: BenchReport[] = [];
+const failed: string[] = [];
 for (const bench of benches) {
   console.log(`\n== ${bench}`);
+  const out = path.join(tmp, `${path.basename(bench, '.bench.ts')}.json`);
   const res = spawnSync(process.execPath, [bench], {
     cwd: root,
     stdio: 'inherit',
@@ -24,11 +35,48 @@ for (const bench of benches) {
       ...process.env,
       METADATA_SERVER_DETECTION: 'none',
       EVENTKIT_LOG_LEVEL: process.env.EVENTKIT_LOG_LEVEL ?? 'warn',
+      EVENTKIT_BENCH_OUT: out,
     },
   });
   if (res.status !== 0) {
     console.error(`${bench} failed (exit ${res.status ?? res.signal})`);
-    failed++;
+    failed.push(bench);
   }
+  if (existsSync(out)) reports.push(JSON.parse(readFileSync(out, 'utf8')) as BenchReport);
+  else if (res.status === 0) console.error(`${bench} wrote no figures (EVENTKIT_BENCH_OUT)`);
 }
-process.exit(failed > 0 ? 1 : 0);
+
+const cpus = os.cpus();
+const run: BenchRun = {
+  at: new Date().toISOString(),
+  seconds: Math.round((Date.now() - started) / 1000),
+  machine: {
+    cores: cpus.length,
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    memory_gib: Math.round(os.totalmem() / 1024 ** 3),
+    node: process.version,
+    load_before: loadBefore,
+  },
+  command: 'make bench',
+  benches: reports,
+  failed,
+};
+const summary = markdown(run);
+if (filters.length > 0) {
+  console.log(
+    `\n${summary}\n(a filtered run: bench/results and the README are left as they were; figures in ${tmp})`,
+  );
+} else {
+  const dir = path.join(root, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'latest.json'), `${JSON.stringify(run, null, 2)}\n`);
+  writeFileSync(path.join(dir, 'latest.md'), `# make bench — ${run.at}\n\n${summary}`);
+  const images = await charts(run);
+  for (const c of images) writeFileSync(path.join(dir, c.file), c.svg);
+  const links = images.map((c) => `![${c.file}](bench/results/${c.file})`).join('\n\n');
+  updateReadme(path.join(root, 'README.md'), `${summary}\n${links}\n`);
+  console.log(
+    `\n${summary}\nbench: results in bench/results/ (${images.map((c) => c.file).join(', ')}), README updated`,
+  );
+}
+process.exit(failed.length > 0 ? 1 : 0);

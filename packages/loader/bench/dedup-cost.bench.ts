@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeBigQuery, startFakeGcs } from '@eventkit/testing';
+import { type Figure, figure, startFakeBigQuery, startFakeGcs, writeBenchReport } from '@eventkit/testing';
 import { BigQuery } from '@google-cloud/bigquery';
 import { jobIdFor } from '../src/core/grouping.ts';
 import { eventKey, writeParquet } from '../src/testing/fixtures.ts';
@@ -69,7 +69,8 @@ try {
   );
   console.log(`keys table filled from the target once (upgrade): ${fillBytes} B read`);
 
-  const scenario = async (name: string, receivedAt: number) => {
+  const figures: Figure[] = [];
+  const scenario = async (id: string, name: string, receivedAt: number) => {
     const rows = Array.from({ length: BATCH }, (_, i) => ({
       message_id: randomUUID(),
       received_at: new Date(receivedAt + i * 1000).toISOString(),
@@ -91,7 +92,9 @@ try {
     const key = eventKey({ at: new Date(receivedAt).toISOString() });
     gcs.putObject('lake', key, await readFile(path));
     const files = [{ key, uri: `gs://lake/${key}`, size: 0 }];
+    const jobsBefore = bq.jobs().length;
     await warehouse.load({ id: jobIdFor('events', [key]), table: 'events', files, dedupWindowDays: WINDOW });
+    const jobs = bq.jobs().length - jobsBefore;
     const merge = bq
       .jobs()
       .filter((j) => j.sql?.startsWith('-- eventkit:merge') && !j.errorResult)
@@ -104,11 +107,33 @@ try {
       `${name}: window ${day(start)}..${day(end)}, ${rowsInWindow} rows of history in it\n` +
         `  merge totalBytesProcessed ${bytes} B = keys table ${keysBytes} B (${(keysBytes / Math.max(1, rowsInWindow)).toFixed(1)} B/row)` +
         ` + staging ${bytes - keysBytes} B (${BATCH} rows)\n` +
-        `  the target's key columns in the same partitions: ${w.key_bytes} B (${(Number(w.key_bytes) / Math.max(1, rowsInWindow)).toFixed(1)} B/row)`,
+        `  the target's key columns in the same partitions: ${w.key_bytes} B (${(Number(w.key_bytes) / Math.max(1, rowsInWindow)).toFixed(1)} B/row)\n` +
+        `  BigQuery jobs for this load: ${jobs}`,
+    );
+    // Deterministic (the fake's bytes model), so one run; the per-load overhead is counted in jobs.
+    figures.push(
+      figure(
+        `loader.bigquery.${id}.merge_bytes`,
+        `BigQuery merge of ${BATCH} events, ${name}: bytes processed (fake's model)`,
+        'B',
+        [bytes],
+      ),
+      figure(`loader.bigquery.${id}.jobs`, `BigQuery jobs per load, ${name}`, 'jobs', [jobs]),
     );
   };
-  await scenario('fresh batch (received in the last hour)', NOW - 3_600_000);
-  await scenario(`late batch (received ${DAYS / 2} days ago)`, NOW - (DAYS / 2) * DAY_MS);
+  await scenario('fresh', 'fresh batch (received in the last hour)', NOW - 3_600_000);
+  await scenario('late', `late batch (received ${DAYS / 2} days ago)`, NOW - (DAYS / 2) * DAY_MS);
+  writeBenchReport({
+    bench: 'loader-bigquery',
+    figures,
+    context: {
+      days: DAYS,
+      rowsPerDay: ROWS_PER_DAY,
+      batch: BATCH,
+      windowDays: WINDOW,
+      keysBackfillBytes: Number(fillBytes),
+    },
+  });
 } finally {
   await bq.close();
   await gcs.close();

@@ -1,5 +1,6 @@
 // @eventkit/testing: test-only infrastructure. Never imported by runtime code.
 
+export { type BenchReport, type Figure, figure, median, writeBenchReport } from './bench/figures.ts';
 export * from './browser/index.ts';
 export {
   type EmulatorHandle,
