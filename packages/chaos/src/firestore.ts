@@ -4,10 +4,13 @@
 // documents for one event (e.g. a changed id scheme) would show as a duplicate.
 import { Firestore } from '@google-cloud/firestore';
 import { SOURCE } from './load.ts';
-import { PROJECT } from './pipeline.ts';
 
-export async function firestoreLanded(host: string, prefix: string): Promise<Map<string, number>> {
-  const db = new Firestore({ projectId: PROJECT, host, ssl: false });
+export async function firestoreLanded(
+  projectId: string,
+  host: string,
+  prefix: string,
+): Promise<Map<string, number>> {
+  const db = new Firestore({ projectId, host, ssl: false });
   try {
     const snap = await db
       .collection('streams')

@@ -224,7 +224,7 @@ export class Pipeline {
 
   /** (message id → rows) in the warehouse for this scenario's ids; undefined when no warehouse yet. */
   async landed(prefix: string): Promise<Map<string, number> | undefined> {
-    if (this.sink === 'firestore') return firestoreLanded(this.opts.firestoreHost ?? '', prefix);
+    if (this.sink === 'firestore') return firestoreLanded(PROJECT, this.opts.firestoreHost ?? '', prefix);
     const sql = `select message_id as id, count(*) as n from events.raw_events where source = '${SOURCE}' and starts_with(message_id, '${prefix}') group by 1`;
     const res = await runCli(
       this.opts.book,

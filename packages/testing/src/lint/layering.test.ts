@@ -1,0 +1,72 @@
+// The layering rules in biome.json bite: each forbidden import, in a file at
+// the path it would have in the repository, fails `biome lint` with the
+// rule's message, and the allowed neighbours pass. (Biome applies the last
+// matching override per rule, so a reordered biome.json could silently drop
+// a rule: this is what would notice.) Runs Biome on a copy of biome.json in
+// a temporary tree, never in the repository's own.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { REPO_ROOT } from '../process/cli-process.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'eventkit-layering-'));
+copyFileSync(path.join(REPO_ROOT, 'biome.json'), path.join(dir, 'biome.json'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+let n = 0;
+function lint(file: string, importLine: string): { ok: boolean; output: string } {
+  const target = path.join(dir, file.replace(/(\.test)?\.ts$/, (ext) => `-${++n}${ext}`));
+  mkdirSync(path.dirname(target), { recursive: true });
+  writeFileSync(target, `${importLine}\nexport const y = x;\n`);
+  const res = spawnSync(
+    path.join(REPO_ROOT, 'node_modules/.bin/biome'),
+    ['lint', path.relative(dir, target)],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+    },
+  );
+  return { ok: res.status === 0, output: `${res.stdout}${res.stderr}` };
+}
+
+const CORE = /core code depends on ports/;
+const ROLE = /a role imports only @eventkit\/shared/;
+const SHARED = /shared is below every role/;
+
+describe('layering rules (biome.json)', () => {
+  const refused: [string, string, RegExp][] = [
+    ['packages/worker/src/core/a.ts', "import { Hono as x } from 'hono';", CORE],
+    ['packages/worker/src/dlq/a.ts', "import { PubSub as x } from '@google-cloud/pubsub';", CORE],
+    ['packages/loader/src/core/a.ts', "import { DuckDBInstance as x } from '@duckdb/node-api';", CORE],
+    ['packages/gateway/src/wal/a.ts', "import { serve as x } from '@hono/node-server';", CORE],
+    ['packages/shared/src/event/a.ts', "import { GoogleAuth as x } from 'google-auth-library';", CORE],
+    ['packages/worker/src/core/b.ts', "import { x } from '@eventkit/loader';", ROLE],
+    ['packages/worker/src/sinks/a.ts', "import { x } from '../../../loader/src/core/loader.ts';", ROLE],
+    ['packages/gateway/src/a.ts', "import { x } from '@eventkit/worker';", ROLE],
+    ['packages/loader/src/a.ts', "import { x } from '@eventkit/gateway';", ROLE],
+    ['packages/shared/src/a.ts', "import { x } from '@eventkit/testing';", SHARED],
+    ['packages/shared/src/ports/a.ts', "import { x } from '@eventkit/worker';", SHARED],
+  ];
+  for (const [file, line, message] of refused) {
+    test(`refused: ${line} in ${file}`, () => {
+      const res = lint(file, line);
+      assert.equal(res.ok, false, res.output);
+      assert.match(res.output, message);
+    });
+  }
+  const allowed: [string, string][] = [
+    ['packages/worker/src/sinks/a.ts', "import { Firestore as x } from '@google-cloud/firestore';"],
+    ['packages/gateway/src/http/a.ts', "import { Hono as x } from 'hono';"],
+    ['packages/worker/src/core/c.ts', "import { x } from '@eventkit/shared';"],
+    ['packages/worker/src/core/a.test.ts', "import { PubSub as x } from '@google-cloud/pubsub';"],
+  ];
+  for (const [file, line] of allowed) {
+    test(`allowed: ${line} in ${file}`, () => {
+      const res = lint(file, line);
+      assert.equal(res.ok, true, res.output);
+    });
+  }
+});
