@@ -12,16 +12,19 @@
 //   1. each image: runs as uid 1000 (node), /data writable by it, tini is PID 1,
 //      no test code (*.test.ts, testing/, e2e/, bench/, fakes) and no
 //      @eventkit/testing or dev-only package inside;
-//   2. a gateway container (WAL on a named volume) and two worker containers
-//      (one on a subscription with EVENTKIT_EVENT_STORE=firestore, one with gcs
-//      into the GCS test server) become ready;
+//   2. a gateway container (WAL on a named volume) and three worker containers
+//      become ready, each on its own subscription: EVENTKIT_EVENT_STORE=firestore,
+//      gcs (into the GCS test server) and file (on a named volume);
 //   3. @segment/analytics-node (the stock SDK) sends IMAGES_CHECK_EVENTS track events
 //      and one identify per 100 through the gateway container;
 //   4. Firestore holds one document per event (each message id once);
 //   5. SIGTERM to each container: a clean drain (its shutdown log line) and exit 0;
-//   6. the loader container (`run --once`) loads the GCS files into DuckDB on a
-//      named volume; each (source, message_id) is there exactly once, and a second
-//      run changes nothing; a looping loader container drains on SIGTERM and exits 0.
+//   6. the loader container (`run --once`) loads the file worker's files from that
+//      volume into DuckDB on the same volume; each (source, message_id) is there
+//      exactly once, and a second run changes nothing; a looping loader container
+//      drains on SIGTERM and exits 0. (The DuckDB warehouse cannot read gs:// files
+//      from a GCS emulator: DuckDB reads them through its httpfs extension, from
+//      Google's endpoint; with the gcs store the loader's warehouse is BigQuery.)
 // Containers, volumes and test servers are removed at the end, pass or fail.
 // Exit 0: every check passed; 1: one failed; 2: could not start (no docker, no images).
 import { execFile, spawnSync } from 'node:child_process';
@@ -43,6 +46,8 @@ const BUCKET = 'eventkit-images-check';
 const ROLES = ['gateway', 'worker', 'loader'] as const;
 type Role = (typeof ROLES)[number];
 const image = (role: Role) => `${PREFIX}eventkit-${role}:${TAG}`;
+/** `--network host`, unless the docker command adds it itself (the podman shim of these machines). */
+let NET: string[] = ['--network', 'host'];
 
 const say = (line: string) => console.log(`images-check: ${line}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -165,15 +170,30 @@ async function main(): Promise<number> {
       return 2;
     }
   }
+  const probeNet = await docker([
+    'run',
+    '--rm',
+    ...NET,
+    '--entrypoint',
+    '/usr/bin/tini',
+    image('gateway'),
+    '--',
+    'true',
+  ]);
+  if (probeNet.code !== 0 && /multiple networks/.test(probeNet.out)) NET = [];
   const checks = new Checks();
   const id = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const c = (what: string) => `ekic-${id}-${what}`;
   const containers: string[] = [];
-  const volumes = [c('wal'), c('warehouse')];
+  const volumes = [c('wal'), c('events')];
   const source = 'images-check';
   const writeKey = `wk-${id}`;
   const topic = `ekic-${id}`;
-  const subscriptions = { firestore: `ekic-${id}-firestore`, gcs: `ekic-${id}-gcs` } as const;
+  const subscriptions = {
+    firestore: `ekic-${id}-firestore`,
+    gcs: `ekic-${id}-gcs`,
+    file: `ekic-${id}-file`,
+  } as const;
 
   say(`images ${ROLES.map(image).join(', ')}`);
   for (const role of ROLES) await checkImage(role, checks);
@@ -211,8 +231,7 @@ async function main(): Promise<number> {
       '-d',
       '--name',
       gateway,
-      '--network',
-      'host',
+      ...NET,
       '-v',
       `${c('wal')}:/data`,
       ...envArgs({
@@ -225,21 +244,22 @@ async function main(): Promise<number> {
     ]);
     containers.push(gateway);
 
-    const workers: Record<'firestore' | 'gcs', { name: string; port: number }> = {
+    const workers: Record<'firestore' | 'gcs' | 'file', { name: string; port: number }> = {
       firestore: { name: c('worker-firestore'), port: await freeLoopbackPort() },
       gcs: { name: c('worker-gcs'), port: await freeLoopbackPort() },
+      file: { name: c('worker-file'), port: await freeLoopbackPort() },
     };
-    for (const store of ['firestore', 'gcs'] as const) {
+    for (const store of ['firestore', 'gcs', 'file'] as const) {
       const w = workers[store];
       await must([
         'run',
         '-d',
         '--name',
         w.name,
-        '--network',
-        'host',
+        ...NET,
         '--tmpfs',
         '/tmp',
+        ...(store === 'file' ? ['-v', `${c('events')}:/data`] : []),
         ...envArgs({
           ...common,
           EVENTKIT_PUBSUB_SUBSCRIPTION: subscriptions[store],
@@ -247,9 +267,8 @@ async function main(): Promise<number> {
           EVENTKIT_EVENTLOADER_FLUSH_INTERVAL: '2',
           EVENTKIT_METRICS_HOST: '127.0.0.1',
           EVENTKIT_METRICS_PORT: String(w.port),
-          ...(store === 'firestore'
-            ? { FIRESTORE_EMULATOR_HOST: firestoreEmu.host }
-            : { GCP_GCS_BUCKET: BUCKET, STORAGE_EMULATOR_HOST: gcs.url }),
+          ...(store === 'firestore' ? { FIRESTORE_EMULATOR_HOST: firestoreEmu.host } : {}),
+          ...(store === 'gcs' ? { GCP_GCS_BUCKET: BUCKET, STORAGE_EMULATOR_HOST: gcs.url } : {}),
         }),
         image('worker'),
       ]);
@@ -266,7 +285,7 @@ async function main(): Promise<number> {
     }
     checks.expect(
       true,
-      `gateway and both worker containers ready (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+      `gateway and three worker containers ready (${((performance.now() - started) / 1000).toFixed(1)} s)`,
     );
     checks.expect(
       await httpOk(`http://127.0.0.1:${gatewayPort}/health`),
@@ -340,12 +359,9 @@ async function main(): Promise<number> {
     const objects = gcs.objects(BUCKET).filter((o) => o.name.startsWith('events/'));
     checks.expect(objects.length > 0, `GCS test server: ${objects.length} event files from the gcs worker`);
 
-    // The loader container: GCS files → DuckDB on a named volume, exactly once.
+    // The loader container: the file worker's files → DuckDB, both on the named volume, exactly once.
     const loaderEnv = {
-      GCP_PROJECT_ID: PROJECT,
-      EVENTKIT_EVENT_STORE: 'gcs',
-      GCP_GCS_BUCKET: BUCKET,
-      STORAGE_EMULATOR_HOST: gcs.url,
+      EVENTKIT_EVENT_STORE: 'file',
       EVENTKIT_WAREHOUSE: 'duckdb',
       EVENTKIT_SHUTDOWN_TIMEOUT: '20',
       METADATA_SERVER_DETECTION: 'none',
@@ -358,10 +374,9 @@ async function main(): Promise<number> {
           'run',
           '--name',
           name,
-          '--network',
-          'host',
+          ...NET,
           '-v',
-          `${c('warehouse')}:/data`,
+          `${c('events')}:/data`,
           ...envArgs(loaderEnv),
           image('loader'),
           'run',
@@ -386,10 +401,9 @@ async function main(): Promise<number> {
       const out = await must([
         'run',
         '--rm',
-        '--network',
-        'host',
+        ...NET,
         '-v',
-        `${c('warehouse')}:/data`,
+        `${c('events')}:/data`,
         ...envArgs({ EVENTKIT_WAREHOUSE: 'duckdb', EVENTKIT_EVENT_STORE: 'file' }),
         image('loader'),
         'query',
@@ -421,10 +435,9 @@ async function main(): Promise<number> {
       '-d',
       '--name',
       looping,
-      '--network',
-      'host',
+      ...NET,
       '-v',
-      `${c('warehouse')}:/data`,
+      `${c('events')}:/data`,
       ...envArgs({ ...loaderEnv, EVENTKIT_LOG_LEVEL: 'debug' }),
       image('loader'),
       'run',
