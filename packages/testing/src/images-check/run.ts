@@ -38,6 +38,7 @@ import { freeLoopbackPort } from '../emulators/process-group.ts';
 import { startFakeGcs } from '../fake-gcs/fake-gcs-server.ts';
 
 const run = promisify(execFile);
+process.env.METADATA_SERVER_DETECTION = 'none'; // the host-side clients: no GCE metadata lookups
 const EVENTS = Number(process.env.IMAGES_CHECK_EVENTS ?? 2000);
 const TAG = process.env.IMAGE_TAG ?? 'dev';
 const PREFIX = process.env.IMAGE_PREFIX ?? '';
