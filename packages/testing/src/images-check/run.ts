@@ -18,6 +18,10 @@
 //   3. @segment/analytics-node (the stock SDK) sends IMAGES_CHECK_EVENTS track events
 //      and one identify per 100 through the gateway container;
 //   4. Firestore holds one document per event (each message id once);
+//   4b. a WAL left behind (deploy/RUNBOOK.md): a second gateway container with its
+//      Pub/Sub cut acknowledges events, exits 0 on SIGTERM leaving them in its volume,
+//      and `eventkit-gateway wal drain` in a container on that volume publishes them
+//      (each then lands exactly once in Firestore and in DuckDB);
 //   5. SIGTERM to each container: a clean drain (its shutdown log line) and exit 0;
 //   6. the loader container (`run --once`) loads the file worker's files from that
 //      volume into DuckDB on the same volume; each (source, message_id) is there
@@ -36,10 +40,13 @@ import { Analytics } from '@segment/analytics-node';
 import { startFirestoreEmulator, startPubsubEmulator } from '../emulators/emulators.ts';
 import { freeLoopbackPort } from '../emulators/process-group.ts';
 import { startFakeGcs } from '../fake-gcs/fake-gcs-server.ts';
+import { startTcpProxy } from '../net/tcp-proxy.ts';
 
 const run = promisify(execFile);
 process.env.METADATA_SERVER_DETECTION = 'none'; // the host-side clients: no GCE metadata lookups
 const EVENTS = Number(process.env.IMAGES_CHECK_EVENTS ?? 2000);
+/** Events acknowledged by a gateway that cannot reach Pub/Sub, then left in its WAL. */
+const ORPHANED = 200;
 const TAG = process.env.IMAGE_TAG ?? 'dev';
 const PREFIX = process.env.IMAGE_PREFIX ?? '';
 const PROJECT = 'images-check';
@@ -186,8 +193,9 @@ async function main(): Promise<number> {
   const id = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const c = (what: string) => `ekic-${id}-${what}`;
   const containers: string[] = [];
-  const volumes = [c('wal'), c('events')];
+  const volumes = [c('wal'), c('wal-orphan'), c('events')];
   const source = 'images-check';
+  const orphanSource = 'images-check-orphan';
   const writeKey = `wk-${id}`;
   const topic = `ekic-${id}`;
   const subscriptions = {
@@ -315,14 +323,14 @@ async function main(): Promise<number> {
     );
 
     // Firestore: streams/events/events for the tracks, streams/users/events for the identifies.
-    const landed = async (stream: string) => {
+    const landed = async (stream: string, from = source) => {
       const snap = await firestore
         .collection('streams')
         .doc(stream)
         .collection('events')
         .select('source', 'message_id')
         .get();
-      const docs = snap.docs.filter((d) => d.get('source') === source);
+      const docs = snap.docs.filter((d) => d.get('source') === from);
       return { docs: docs.length, ids: new Set(docs.map((d) => String(d.get('message_id')))).size };
     };
     await until(
@@ -341,6 +349,97 @@ async function main(): Promise<number> {
       fsUsers.docs === identifies && fsUsers.ids === identifies,
       `Firestore streams/users: ${fsUsers.docs} documents, ${fsUsers.ids} distinct message ids (expected ${identifies})`,
     );
+
+    // A WAL left behind (deploy/RUNBOOK.md): a second gateway container whose Pub/Sub is cut
+    // (a TCP proxy that resets every connection) acknowledges events into its WAL volume, gets
+    // SIGTERM, cannot publish within its drain time and exits 0 leaving them there; with Pub/Sub
+    // back, `eventkit-gateway wal drain` in a container on that volume (the runbook's Job)
+    // publishes them, and the workers land each exactly once.
+    const proxy = await startTcpProxy(pubsubEmu.host, { up: false });
+    try {
+      const orphanPort = await freeLoopbackPort();
+      const orphan = c('gateway-orphan');
+      const orphanEnv = {
+        ...common,
+        PUBSUB_EMULATOR_HOST: proxy.host,
+        EVENTKIT_SHUTDOWN_TIMEOUT: '3',
+        EVENTKIT_HOST: '127.0.0.1',
+        EVENTKIT_PORT: String(orphanPort),
+        EVENTKIT_WRITE_KEYS: `${writeKey}-orphan=${orphanSource}`,
+      };
+      await must([
+        'run',
+        '-d',
+        '--name',
+        orphan,
+        ...NET,
+        '-v',
+        `${c('wal-orphan')}:/data`,
+        ...envArgs(orphanEnv),
+        image('gateway'),
+      ]);
+      containers.push(orphan);
+      await until(
+        'the second gateway container /ready',
+        () => httpOk(`http://127.0.0.1:${orphanPort}/ready`),
+        90_000,
+      );
+      const sdk = new Analytics({
+        writeKey: `${writeKey}-orphan`,
+        host: `http://127.0.0.1:${orphanPort}`,
+        flushAt: 50,
+      });
+      const errors: unknown[] = [];
+      sdk.on('error', (err) => errors.push(err));
+      for (let i = 0; i < ORPHANED; i++)
+        sdk.track({ userId: `orphan-${i % 7}`, event: 'Left Behind', properties: { seq: i } });
+      await sdk.closeAndFlush({ timeout: 30_000 });
+      checks.expect(
+        errors.length === 0,
+        `second gateway (Pub/Sub cut): ${ORPHANED} events acknowledged into its WAL`,
+      );
+      const o = await stopContainer(orphan, 30);
+      const oDone = (await logLines(orphan, 'shutdown_complete'))[0];
+      checks.expect(
+        o.code === 0 && oDone?.remaining === ORPHANED && oDone?.left_in_wal === true,
+        `second gateway: SIGTERM without Pub/Sub → exit ${o.code} in ${o.seconds.toFixed(1)} s, ${String(oDone?.remaining)} events left in its WAL`,
+      );
+      proxy.up();
+      const volumeArgs = [
+        'run',
+        '--rm',
+        ...NET,
+        '-v',
+        `${c('wal-orphan')}:/data`,
+        ...envArgs(orphanEnv),
+        image('gateway'),
+      ];
+      const statusOut = await must([...volumeArgs, 'wal', 'status', '--json']);
+      let pendingBefore: unknown = statusOut.trim();
+      try {
+        pendingBefore = (JSON.parse(statusOut) as { pending_events?: unknown }).pending_events;
+      } catch {
+        // not JSON: shown as printed
+      }
+      const drained = await docker([...volumeArgs, 'wal', 'drain'], 120_000);
+      checks.expect(
+        drained.code === 0 && /published \d+ events; nothing pending/.test(drained.out),
+        `wal drain container on the left-behind volume (wal status: ${String(pendingBefore)} pending): exit ${drained.code}, "${drained.out.trim().split('\n').at(-1)}"`,
+      );
+      await until(
+        `${ORPHANED} recovered events in Firestore`,
+        async () => (await landed('events', orphanSource)).docs >= ORPHANED,
+        120_000,
+      );
+      await sleep(3000);
+      const rec = await landed('events', orphanSource);
+      checks.expect(
+        rec.docs === ORPHANED && rec.ids === ORPHANED,
+        `Firestore: the recovered events ${rec.docs} documents, ${rec.ids} distinct message ids (expected ${ORPHANED})`,
+      );
+    } finally {
+      await proxy.close();
+    }
 
     // SIGTERM: the gateway first (its WAL drains to Pub/Sub), then the workers (flush, ack).
     const g = await stopContainer(gateway, 30);
@@ -415,11 +514,11 @@ async function main(): Promise<number> {
       return JSON.parse(json.slice(0, json.lastIndexOf(']') + 1)) as Record<string, unknown>[];
     };
     const rows = await query(
-      `select stream, count(*)::integer as n, count(distinct message_id)::integer as ids from events.raw_events where source = '${source}' group by stream order by stream`,
+      `select source || '/' || stream as k, count(*)::integer as n, count(distinct message_id)::integer as ids from events.raw_events group by all order by k`,
     );
-    const byStream = Object.fromEntries(
-      rows.map((r) => [String(r.stream), { n: Number(r.n), ids: Number(r.ids) }]),
-    );
+    const byKey = Object.fromEntries(rows.map((r) => [String(r.k), { n: Number(r.n), ids: Number(r.ids) }]));
+    const byStream = { events: byKey[`${source}/events`], users: byKey[`${source}/users`] };
+    const recovered = byKey[`${orphanSource}/events`];
     checks.expect(
       byStream.events?.n === EVENTS && byStream.events?.ids === EVENTS,
       `DuckDB on the volume: stream events ${byStream.events?.n} rows, ${byStream.events?.ids} distinct message ids (expected ${EVENTS} each)`,
@@ -427,6 +526,10 @@ async function main(): Promise<number> {
     checks.expect(
       byStream.users?.n === identifies && byStream.users?.ids === identifies,
       `DuckDB on the volume: stream users ${byStream.users?.n} rows, ${byStream.users?.ids} distinct message ids (expected ${identifies} each)`,
+    );
+    checks.expect(
+      recovered?.n === ORPHANED && recovered?.ids === ORPHANED && Object.keys(byKey).length === 3,
+      `DuckDB on the volume: the recovered events ${recovered?.n} rows, ${recovered?.ids} distinct message ids (expected ${ORPHANED} each; ${Object.keys(byKey).length} source/stream groups, expected 3)`,
     );
 
     // A looping loader container (`run`): SIGTERM after its first pass → exit 0.
