@@ -9,6 +9,7 @@
 // job's command and settings, the Firestore exemptions file.
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: HCL interpolations ("${var.x}") are compared as the parser returns them
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -93,6 +94,16 @@ describe('deploy/terraform', () => {
     }
     for (const v of ['project_id', 'region', 'location', 'loader_image']) assert.ok(module.variable[v]);
     assert.ok(Object.keys(module.output).length >= 5);
+  });
+
+  // Terraform itself is on these machines (its providers cannot be downloaded, so no
+  // validate or plan): the canonical formatting is checked where it exists.
+  const fmt = spawnSync('terraform', ['fmt', '-check', '-diff', '-recursive', join(REPO, DIR)], {
+    encoding: 'utf8',
+  });
+  const hasTerraform = !fmt.error;
+  test(`terraform fmt -check (${hasTerraform ? 'terraform found' : 'terraform not installed: not run'})`, () => {
+    if (hasTerraform) assert.equal(fmt.status, 0, `terraform fmt would change:\n${fmt.stdout}`);
   });
 
   test('every reference resolves: var., local., data. and resource addresses', () => {

@@ -9,6 +9,7 @@
 // a free port. With Docker Desktop (no host network) run it on Linux instead.
 //
 // What it checks:
+//   (gateway and workers run with a read-only root file system and a tmpfs /tmp, as in deploy/k8s)
 //   1. each image: runs as uid 1000 (node), /data writable by it, tini is PID 1,
 //      no test code (*.test.ts, testing/, e2e/, bench/, fakes) and no
 //      @eventkit/testing or dev-only package inside;
@@ -56,6 +57,8 @@ type Role = (typeof ROLES)[number];
 const image = (role: Role) => `${PREFIX}eventkit-${role}:${TAG}`;
 /** `--network host`, unless the docker command adds it itself (the podman shim of these machines). */
 let NET: string[] = ['--network', 'host'];
+/** As deploy/k8s runs them: a read-only root file system, /tmp writable (an emptyDir there). */
+const LOCKED = ['--read-only', '--tmpfs', '/tmp:mode=1777'];
 
 const say = (line: string) => console.log(`images-check: ${line}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -241,6 +244,7 @@ async function main(): Promise<number> {
       '--name',
       gateway,
       ...NET,
+      ...LOCKED,
       '-v',
       `${c('wal')}:/data`,
       ...envArgs({
@@ -266,9 +270,8 @@ async function main(): Promise<number> {
         '--name',
         w.name,
         ...NET,
-        '--tmpfs',
-        '/tmp',
-        ...(store === 'file' ? ['-v', `${c('events')}:/data`] : []),
+        ...LOCKED,
+        ...(store === 'file' ? ['-v', `${c('events')}:/data`] : ['--tmpfs', '/data:mode=1777']),
         ...envArgs({
           ...common,
           EVENTKIT_PUBSUB_SUBSCRIPTION: subscriptions[store],
@@ -373,6 +376,7 @@ async function main(): Promise<number> {
         '--name',
         orphan,
         ...NET,
+        ...LOCKED,
         '-v',
         `${c('wal-orphan')}:/data`,
         ...envArgs(orphanEnv),
