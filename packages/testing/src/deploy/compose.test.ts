@@ -136,6 +136,22 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  test('the loader reads the files a file-store worker writes: the same named volume at both data directories', () => {
+    const dataVolume = (s: Service) => {
+      const dir = s.environment?.EVENTKIT_DATA_DIR ?? '/data';
+      return (s.volumes ?? []).map((v) => v.split(':')).find(([, target]) => target === dir)?.[0];
+    };
+    const [, loader] = roleServices.find(([, s]) => roleOf(s) === 'loader') ?? [];
+    assert.equal(loader?.environment?.EVENTKIT_EVENT_STORE, 'file');
+    const volume = dataVolume(loader as Service);
+    assert.ok(volume && volume in compose.volumes, 'the loader keeps its files and DuckDB on a named volume');
+    const writer = roleServices.find(
+      ([, s]) =>
+        roleOf(s) === 'worker' && s.environment?.EVENTKIT_EVENT_STORE === 'file' && dataVolume(s) === volume,
+    );
+    assert.ok(writer, `a file-store worker writes to ${volume}`);
+  });
+
   test('workers each have their own subscription, and the gateway starts after them', () => {
     const workers = roleServices.filter(([, s]) => roleOf(s) === 'worker');
     const subs = workers.map(([, s]) => s.environment?.EVENTKIT_PUBSUB_SUBSCRIPTION);
