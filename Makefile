@@ -4,7 +4,7 @@ SHELL := /usr/bin/env bash
 .SHELLFLAGS := -eu -o pipefail -c
 ENV := source node_modules/.eventkit-env
 
-.PHONY: setup dev test test-unit test-int typecheck lint format bench chaos cloud-check clean
+.PHONY: setup dev test test-unit test-int typecheck lint format bench chaos cloud-check images images-check clean
 
 setup:
 	@scripts/setup.sh
@@ -46,6 +46,16 @@ chaos: setup
 # GCP_PROJECT_ID, GCP_GCS_BUCKET and application-default credentials.
 cloud-check: setup
 	@$(ENV); node packages/testing/src/cloud-check/run.ts
+
+# The three role images, built with `docker` (IMAGE_TAG, default dev).
+images:
+	@scripts/images.sh build
+
+# Builds the images, then runs the gateway, worker and loader containers against the
+# Pub/Sub and Firestore emulators and a GCS test server on the host (never part of
+# `make test`: needs a container engine; about 3 minutes).
+images-check: setup images
+	@$(ENV); node packages/testing/src/images-check/run.ts
 
 clean:
 	rm -rf node_modules packages/*/node_modules .eventkit
