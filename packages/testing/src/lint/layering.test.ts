@@ -18,7 +18,10 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 let n = 0;
 function lint(file: string, importLine: string): { ok: boolean; output: string } {
-  const target = path.join(dir, file.replace(/(\.test)?\.ts$/, (ext) => `-${++n}${ext}`));
+  const target = path.join(
+    dir,
+    file.replace(/(\.test)?\.ts$/, (ext) => `-${++n}${ext}`),
+  );
   mkdirSync(path.dirname(target), { recursive: true });
   writeFileSync(target, `${importLine}\nexport const y = x;\n`);
   const res = spawnSync(
