@@ -21,6 +21,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { FileObjectStore } from '@eventkit/shared';
 import { figure, writeBenchReport } from '@eventkit/testing';
 import { createLoader } from '../src/core/loader.ts';
+import { defaultLoaderSettings } from '../src/testing/settings.ts';
 import { withDuckDb } from '../src/warehouse/duckdb/duckdb-file.ts';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.ts';
 
@@ -73,6 +74,7 @@ async function measure(name: string, dataDir: string, runs: (() => Promise<void>
   const path = join(dataDir, 'warehouse.duckdb');
   const loader = () =>
     createLoader({
+      ...defaultLoaderSettings(),
       store: new FileObjectStore(dataDir),
       warehouse: new DuckDbWarehouse({ path, dataset: 'events', table: 'raw_events' }),
     });

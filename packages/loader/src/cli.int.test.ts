@@ -10,6 +10,7 @@ import { FileObjectStore } from '@eventkit/shared';
 import { leaseKey } from './core/lease.ts';
 import { createLoader } from './core/loader.ts';
 import { errorRow, otherSchemaParquet, putErrorFile, putEventFile } from './testing/fixtures.ts';
+import { defaultLoaderSettings } from './testing/settings.ts';
 import { withDuckDb } from './warehouse/duckdb/duckdb-file.ts';
 import { DuckDbWarehouse } from './warehouse/duckdb/duckdb-warehouse.ts';
 import { queryDuckDb } from './warehouse/duckdb/query.ts';
@@ -157,7 +158,9 @@ describe('eventkit-loader CLI', () => {
     const path = join(dir, 'warehouse.duckdb');
     // The killed loader left its lease (120 s); its process is gone, and on the data
     // directory (one machine) that frees the lease at once.
-    const lease = JSON.parse((await store.get(leaseKey('', 'default'))).toString()) as {
+    const lease = JSON.parse(
+      (await store.get(leaseKey('', defaultLoaderSettings().leaseTarget))).toString(),
+    ) as {
       pid: number;
       expires_at: string;
     };
@@ -165,6 +168,7 @@ describe('eventkit-loader CLI', () => {
     assert.ok(Date.parse(lease.expires_at) > Date.now() + 60_000, 'not expired');
     const loader = () =>
       createLoader({
+        ...defaultLoaderSettings(),
         store,
         warehouse: new DuckDbWarehouse({ path, dataset: 'events', table: 'raw_events' }),
         leaseSameMachine: true,
@@ -192,7 +196,7 @@ describe('eventkit-loader CLI', () => {
     await putEventFile(store, ids(1, 2));
     const path = join(dir, 'warehouse.duckdb');
     const warehouse = new DuckDbWarehouse({ path, dataset: 'events', table: 'raw_events' });
-    assert.equal((await createLoader({ store, warehouse }).runOnce()).ok, true);
+    assert.equal((await createLoader({ ...defaultLoaderSettings(), store, warehouse }).runOnce()).ok, true);
     const holder = start(HOLD_LOCK, [path, '1000'], dir);
     const held = finished(holder);
     await new Promise<void>((resolve, reject) => {

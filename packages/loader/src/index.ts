@@ -8,17 +8,21 @@
 
 export { DEFAULT_GROUP_LIMITS, type GroupLimits, jobIdFor } from './core/grouping.ts';
 export {
+  createLoader,
+  type Loader,
+  type LoaderDeps,
+  type LoaderSettings,
+  loaderSettings,
+} from './core/loader.ts';
+export {
   type BackfillProgress,
   type BackfillRange,
   BackfillRangeError,
-  createLoader,
   describeError,
-  type Loader,
-  type LoaderDeps,
   type LoaderStatus,
   type PendingSummary,
   type RunReport,
-} from './core/loader.ts';
+} from './core/report.ts';
 export {
   createObjectStore,
   createWarehouse,

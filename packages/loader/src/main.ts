@@ -18,14 +18,9 @@ import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
 import { formatStatus, formatTable, jsonRows, statusView } from './commands/format.ts';
 import { progressReporter } from './commands/progress.ts';
 import { normalizePrefix } from './core/layout.ts';
-import {
-  BackfillRangeError,
-  createLoader,
-  describeError,
-  type Loader,
-  type RunReport,
-} from './core/loader.ts';
+import { createLoader, type Loader, loaderSettings } from './core/loader.ts';
 import { Quarantine } from './core/quarantine.ts';
+import { BackfillRangeError, describeError, type RunReport } from './core/report.ts';
 import { defaultGraceMs, type RetentionOptions } from './core/retention.ts';
 import { BigQueryWarehouse } from './warehouse/bigquery/bigquery-warehouse.ts';
 import { DuckDbLockedError, DuckDbMissingError } from './warehouse/duckdb/duckdb-file.ts';
@@ -85,12 +80,7 @@ export async function loaderFromConfig(
     // The data directory is one machine's: a lease left by a dead local process is free at once.
     leaseSameMachine: store instanceof FileObjectStore,
     warehouse: options.warehouse ?? (await createWarehouse(config, options.logger)),
-    prefix: config.storagePrefix,
-    dedupWindowDays: config.dedupWindowDays,
-    intervalSeconds: config.warehouseLoaderInterval,
-    lookbackHours: config.warehouseLookbackHours,
-    leaseSeconds: config.warehouseLoaderLease,
-    leaseTarget: `${config.gcpBigqueryDataset ?? 'events'}.${config.gcpBigqueryTable}`,
+    ...loaderSettings(config),
     // The data directory is deleted from as files are safely loaded; a bucket has its lifecycle rule.
     ...(store instanceof FileObjectStore && config.localRetentionDays > 0
       ? { retention: localRetention(store, config) }

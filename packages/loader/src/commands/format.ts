@@ -1,5 +1,5 @@
 // Output of the CLI commands: human text on a terminal, JSON for scripts.
-import type { LoaderStatus } from '../core/loader.ts';
+import type { LoaderStatus } from '../core/report.ts';
 import type { QueryResult } from '../warehouse/duckdb/query.ts';
 
 const cellText = (v: unknown): string => {

@@ -1,6 +1,6 @@
 // Backfill progress: a bar on a terminal, plain lines otherwise (logs, CI).
 import cliProgress from 'cli-progress';
-import type { BackfillProgress } from '../core/loader.ts';
+import type { BackfillProgress } from '../core/report.ts';
 import { formatBytes } from './format.ts';
 
 export interface ProgressReporter {

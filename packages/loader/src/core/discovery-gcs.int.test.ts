@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { MemoryWarehouse, type Warehouse } from '@eventkit/shared';
 import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
 import { type FakeGcsServer, startFakeGcs } from '@eventkit/testing';
+import { defaultLoaderSettings } from '../testing/settings.ts';
 import { listStreams, pendingFiles } from './discovery.ts';
 import { createLoader } from './loader.ts';
 
@@ -93,7 +94,7 @@ test('a folder placeholder (`events/`) and an `events/README` hide no stream: bo
   assert.deepEqual(await listStreams(store, ''), ['android', 'web']);
 
   const warehouse = new MemoryWarehouse(async (file) => JSON.parse((await store.get(file.key)).toString()));
-  const report = await createLoader({ store, warehouse }).runOnce();
+  const report = await createLoader({ ...defaultLoaderSettings(), store, warehouse }).runOnce();
   assert.equal(report.ok, true, String(report.error));
   assert.deepEqual(
     warehouse.tables.events.map((r) => r.message_id),

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { type LoadJob, MemoryWarehouse, type Warehouse } from '@eventkit/shared';
 import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
 import { type FakeGcsServer, startFakeGcs } from '@eventkit/testing';
+import { defaultLoaderSettings } from '../testing/settings.ts';
 import { Lease, LeaseLostError, leaseKey } from './lease.ts';
 import { createLoader } from './loader.ts';
 
@@ -143,6 +144,7 @@ describe('loader lease on GCS (fake server, real client)', () => {
       },
     };
     const loader = createLoader({
+      ...defaultLoaderSettings(),
       store,
       warehouse,
       leaseTarget: 'events.raw_events',

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { FileObjectStore, type Warehouse, WarehouseConfigError } from '@eventkit/shared';
+import { defaultLoaderSettings } from '../testing/settings.ts';
 import { createLoader } from './loader.ts';
 
 const dirs: string[] = [];
@@ -39,13 +40,10 @@ describe('a misconfigured warehouse', () => {
     dirs.push(dir);
     const warehouse = misconfigured();
     const loader = createLoader({
+      ...defaultLoaderSettings({ intervalSeconds: 0.01 }),
       store: new FileObjectStore(dir),
       warehouse,
-      prefix: '',
-      dedupWindowDays: 7,
-      intervalSeconds: 0.01,
-      lookbackHours: 2,
-    } as Parameters<typeof createLoader>[0]);
+    });
     const outcome = await Promise.race([
       loader.loop().then(
         () => 'ended without an error',

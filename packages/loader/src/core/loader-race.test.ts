@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type LoadJob, type LoadResult, MemoryObjectStore, type Warehouse } from '@eventkit/shared';
+import { defaultLoaderSettings } from '../testing/settings.ts';
 import { createLoader } from './loader.ts';
 
 type Row = { source: string; message_id: string };
@@ -72,8 +73,21 @@ describe('two loaders at once', () => {
       error: (_: object, msg: string) => void logs.push(msg),
       debug: () => {},
     } as never;
-    const run = createLoader({ store, warehouse, leaseOwner: 'run', leaseWaitMs: 20 });
-    const backfill = createLoader({ store, warehouse, leaseOwner: 'backfill', leaseWaitMs: 20, logger });
+    const run = createLoader({
+      ...defaultLoaderSettings(),
+      store,
+      warehouse,
+      leaseOwner: 'run',
+      leaseWaitMs: 20,
+    });
+    const backfill = createLoader({
+      ...defaultLoaderSettings(),
+      store,
+      warehouse,
+      leaseOwner: 'backfill',
+      leaseWaitMs: 20,
+      logger,
+    });
     const [ran, filled] = await Promise.all([
       run.runOnce(),
       backfill.backfill({ from: '2026-11-27', to: '2026-11-27' }),
@@ -94,8 +108,8 @@ describe('two loaders at once', () => {
     await filesOf(store);
     const warehouse = new SnapshotWarehouse(store);
     const [a, b] = await Promise.all([
-      createLoader({ store, warehouse, leaseOwner: 'job-1' }).runOnce(),
-      createLoader({ store, warehouse, leaseOwner: 'job-2' }).runOnce(),
+      createLoader({ ...defaultLoaderSettings(), store, warehouse, leaseOwner: 'job-1' }).runOnce(),
+      createLoader({ ...defaultLoaderSettings(), store, warehouse, leaseOwner: 'job-2' }).runOnce(),
     ]);
     assert.equal(duplicates(warehouse.rows), 0, 'no (source, message_id) twice');
     const skipped = [a, b].filter((r) => r.leaseHeldBy);

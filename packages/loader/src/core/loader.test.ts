@@ -13,10 +13,12 @@ import {
   type Warehouse,
 } from '@eventkit/shared';
 import { errorRow, eventKey, putErrorFile, putEventFile } from '../testing/fixtures.ts';
+import { defaultLoaderSettings } from '../testing/settings.ts';
 import { withDuckDb } from '../warehouse/duckdb/duckdb-file.ts';
 import { DuckDbWarehouse, type DuckDbWarehouseOptions } from '../warehouse/duckdb/duckdb-warehouse.ts';
-import { createLoader, describeError, type LoaderDeps, TABLES } from './loader.ts';
+import { createLoader, type LoaderDeps, TABLES } from './loader.ts';
 import { Quarantine } from './quarantine.ts';
+import { describeError } from './report.ts';
 import { defaultGraceMs, deleteLoadedFiles } from './retention.ts';
 
 const dirs: string[] = [];
@@ -37,7 +39,14 @@ async function setup(opts: { hooks?: DuckDbWarehouseOptions['hooks']; deps?: Par
       ...(opts.hooks ? { hooks: opts.hooks } : {}),
     });
   const loader = (deps: Partial<LoaderDeps> = {}) =>
-    createLoader({ store, warehouse: warehouse(), intervalSeconds: 0.05, ...opts.deps, ...deps });
+    createLoader({
+      ...defaultLoaderSettings(),
+      store,
+      warehouse: warehouse(),
+      intervalSeconds: 0.05,
+      ...opts.deps,
+      ...deps,
+    });
   const sql = async (q: string) =>
     withDuckDb(path, { readOnly: true }, async (c) => (await c.runAndReadAll(q)).getRowObjectsJson());
   const perMessage = async () =>
@@ -314,7 +323,7 @@ describe('loader (files → DuckDB)', () => {
         job.table === 'events' ? Promise.reject(new Error('events are down')) : real.load(job),
       classifyError: () => 'transient',
     };
-    const report = await createLoader({ store: s.store, warehouse }).runOnce();
+    const report = await createLoader({ ...defaultLoaderSettings(), store: s.store, warehouse }).runOnce();
     assert.equal(report.ok, false);
     assert.match(describeError(report.error), /events are down/);
     assert.deepEqual(await s.sql('SELECT id FROM events.raw_events_errors'), [{ id: 'e1' }]);
@@ -378,11 +387,15 @@ describe('loader (files → DuckDB)', () => {
       },
       classifyError: () => 'unknown',
     };
-    const report = await createLoader({ store: s.store, warehouse }).runOnce();
+    const report = await createLoader({ ...defaultLoaderSettings(), store: s.store, warehouse }).runOnce();
     assert.equal(report.ok, false);
     assert.equal(report.filesQuarantined, 0);
     // 1 + the budget 4·ceil(log2 65) + 4 = 33, not the 127 jobs of the whole tree.
     assert.ok(loads <= 33, `${loads} jobs`);
-    assert.equal((await createLoader({ store: s.store, warehouse: real }).status()).pending.files, 64);
+    assert.equal(
+      (await createLoader({ ...defaultLoaderSettings(), store: s.store, warehouse: real }).status()).pending
+        .files,
+      64,
+    );
   });
 });

@@ -9,7 +9,7 @@ import {
   type LoadTable,
   type Registry,
 } from '@eventkit/shared';
-import type { RunReport } from './loader.ts';
+import type { RunReport } from './report.ts';
 
 export interface LoaderMetrics {
   jobFinished(table: LoadTable, files: number, result: LoadResult, seconds: number): void;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { FileObjectStore } from '@eventkit/shared';
 import { createLoader } from '../core/loader.ts';
 import { DuckDbWarehouse } from '../warehouse/duckdb/duckdb-warehouse.ts';
+import { defaultLoaderSettings } from './settings.ts';
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: crash-child.ts <data dir>');
@@ -22,4 +23,9 @@ const warehouse = new DuckDbWarehouse({
     },
   },
 });
-await createLoader({ store: new FileObjectStore(dir), warehouse, leaseSameMachine: true }).runOnce();
+await createLoader({
+  ...defaultLoaderSettings(),
+  store: new FileObjectStore(dir),
+  warehouse,
+  leaseSameMachine: true,
+}).runOnce();

@@ -26,6 +26,7 @@ import { BigQuery } from '@google-cloud/bigquery';
 import { jobIdFor } from '../../core/grouping.ts';
 import { createLoader } from '../../core/loader.ts';
 import { errorRow, eventKey, type RowInput, writeParquet } from '../../testing/fixtures.ts';
+import { defaultLoaderSettings } from '../../testing/settings.ts';
 import { BigQueryWarehouse } from './bigquery-warehouse.ts';
 
 const BUCKET = 'lake';
@@ -645,7 +646,8 @@ describe('BigQueryWarehouse requests', () => {
       bucket: BUCKET,
     });
     // A storage prefix of its own: the fake bucket still holds the other tests' files.
-    const loader = () => createLoader({ store, warehouse: h.warehouse(), prefix: 'mode' });
+    const loader = () =>
+      createLoader({ ...defaultLoaderSettings(), store, warehouse: h.warehouse(), prefix: 'mode' });
     const key = (at: string) => eventKey({ at, prefix: 'mode/' });
     await h.putEvents([{ message_id: 'm1' }, { message_id: 'm2' }], key('2026-11-27T10:00:00.000Z'));
     await h.putEvents([{ message_id: 'm2' }, { message_id: 'm3' }], key('2026-11-27T11:00:00.000Z'));
