@@ -41,6 +41,7 @@ export {
   routedEventOf,
   UNINDEXED_EVENT_FIELDS,
 } from './sinks/firestore.ts';
+export { createFirestoreClient } from './sinks/firestore-client.ts';
 export { errorFileKey, errorsPrefix, eventFileKey, keyPrefix, parseErrorFileKey } from './sinks/layout.ts';
 export {
   fromErrorRow,
@@ -50,5 +51,5 @@ export {
 export { ObjectStoreEventSink, type ObjectStoreEventSinkOptions } from './sinks/object-store-sink.ts';
 export { ParquetEncoder, type ParquetEncoderOptions, rowToRoutedEvent } from './sinks/parquet.ts';
 export type { ReplayableDeadLetterStore, ReplayLedger } from './sinks/replay-ledger.ts';
-export { createFirestoreClient, createStores, type Stores } from './stores.ts';
+export { createStores, type StoreConfig, type Stores } from './stores.ts';
 export { VERSION } from './version.ts';
