@@ -277,6 +277,9 @@ interface WorkerRun {
   peak_rss_mib: number;
   /** Largest V8 heap in use seen by /metrics (sampled every 250 ms). */
   peak_heap_used_mib: number;
+  /** Largest V8 heap reserved, and largest memory outside it (Buffers, zstd contexts): where RSS goes. */
+  peak_heap_total_mib: number;
+  peak_external_mib: number;
   rss_at_end_mib: number;
 }
 
@@ -338,6 +341,8 @@ async function benchWorker(
   let acked = 0;
   let lag = 0;
   let heap = 0;
+  let heapTotal = 0;
+  let external = 0;
   const deadline = Date.now() + MAX_SECONDS * 1000;
   try {
     for (;;) {
@@ -355,6 +360,8 @@ async function benchWorker(
       acked = m.get('eventkit_worker_messages_acked_total') ?? 0;
       lag = Math.max(lag, m.get('nodejs_eventloop_lag_max_seconds') ?? 0);
       heap = Math.max(heap, m.get('nodejs_heap_size_used_bytes') ?? 0);
+      heapTotal = Math.max(heapTotal, m.get('nodejs_heap_size_total_bytes') ?? 0);
+      external = Math.max(external, m.get('nodejs_external_memory_bytes') ?? 0);
       if (first === 0 && received > 0) first = performance.now();
       if (acked >= messages) {
         last = performance.now();
@@ -377,6 +384,8 @@ async function benchWorker(
       seconds: Math.round(seconds * 10) / 10,
       drained: last !== 0,
       peak_heap_used_mib: Math.round(heap / 1024 / 1024),
+      peak_heap_total_mib: Math.round(heapTotal / 1024 / 1024),
+      peak_external_mib: Math.round(external / 1024 / 1024),
       peak_rss_mib: Math.round(peak / 1024),
       rss_at_end_mib: Math.round(endRss / 1024),
     };
