@@ -42,7 +42,6 @@ export {
   UNINDEXED_EVENT_FIELDS,
 } from './sinks/firestore.ts';
 export { createFirestoreClient } from './sinks/firestore-client.ts';
-export { errorFileKey, errorsPrefix, eventFileKey, keyPrefix, parseErrorFileKey } from './sinks/layout.ts';
 export {
   fromErrorRow,
   ObjectStoreDeadLetterStore,

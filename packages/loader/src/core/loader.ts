@@ -15,10 +15,9 @@
 // nothing and says so (`load_run_skipped`, RunReport.leaseHeldBy); a backfill
 // waits for it.
 import type { LoadFile, LoadTable, Logger, Registry, Warehouse } from '@eventkit/shared';
-import { type ObjectStore, silentLogger, WarehouseConfigError } from '@eventkit/shared';
+import { keyPrefix, type ObjectStore, parseDay, silentLogger, WarehouseConfigError } from '@eventkit/shared';
 import { type DiscoveredFile, type DiscoveryOptions, filesInDays, pendingFiles } from './discovery.ts';
 import { DEFAULT_GROUP_LIMITS, type GroupLimits, groupFiles, jobIdFor } from './grouping.ts';
-import { normalizePrefix, parseDay } from './layout.ts';
 import { Lease, type LeaseHolder, LeaseLostError, leaseKey } from './lease.ts';
 import { type LoaderMetrics, loaderMetrics } from './metrics.ts';
 import { Quarantine, type QuarantineRecord } from './quarantine.ts';
@@ -143,7 +142,7 @@ export class BackfillRangeError extends Error {
 export function createLoader(deps: LoaderDeps): Loader {
   const log = deps.logger ?? silentLogger();
   const warehouse = deps.warehouse;
-  const prefix = normalizePrefix(deps.prefix ?? '');
+  const prefix = keyPrefix(deps.prefix ?? '');
   const dedupWindowDays = deps.dedupWindowDays ?? 7;
   const intervalMs = (deps.intervalSeconds ?? 300) * 1000;
   const limits: GroupLimits = { ...DEFAULT_GROUP_LIMITS, ...deps.limits };
