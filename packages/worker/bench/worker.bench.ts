@@ -253,6 +253,17 @@ async function metrics(port: number): Promise<Map<string, number>> {
   return out;
 }
 
+/** CPU seconds (user + system, every thread) the process has used so far. */
+async function cpuSeconds(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
 async function rssKiB(pid: number): Promise<number> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -269,6 +280,12 @@ interface WorkerRun {
   events_written: number;
   /** Published events per second, from the first message received to the last ack. */
   events_per_s: number;
+  /**
+   * Events per CPU-second of the worker process (all its threads), from the
+   * first message to the last ack: unlike events/s, hardly affected by what
+   * else runs on the machine.
+   */
+  events_per_cpu_s: number;
   /** Messages delivered again (lease expired under load, or nacked): their events are written twice. */
   redelivered_messages: number;
   max_event_loop_lag_ms: number;
@@ -342,6 +359,9 @@ async function benchWorker(
   let lag = 0;
   let heap = 0;
   let heapTotal = 0;
+  let cpuAtFirst = 0;
+  let cpuAtEnd = 0;
+  let ackedAtFirst = 0;
   let external = 0;
   const deadline = Date.now() + MAX_SECONDS * 1000;
   try {
@@ -362,9 +382,14 @@ async function benchWorker(
       heap = Math.max(heap, m.get('nodejs_heap_size_used_bytes') ?? 0);
       heapTotal = Math.max(heapTotal, m.get('nodejs_heap_size_total_bytes') ?? 0);
       external = Math.max(external, m.get('nodejs_external_memory_bytes') ?? 0);
-      if (first === 0 && received > 0) first = performance.now();
+      if (first === 0 && received > 0) {
+        first = performance.now();
+        cpuAtFirst = await cpuSeconds(worker.pid);
+        ackedAtFirst = acked;
+      }
       if (acked >= messages) {
         last = performance.now();
+        cpuAtEnd = await cpuSeconds(worker.pid);
         break;
       }
       if (Date.now() > deadline) break;
@@ -379,6 +404,10 @@ async function benchWorker(
       events: total,
       events_written: written,
       events_per_s: Math.round(done / seconds),
+      events_per_cpu_s:
+        cpuAtEnd > cpuAtFirst
+          ? Math.round((done - ackedAtFirst * PER_ENVELOPE) / (cpuAtEnd - cpuAtFirst))
+          : 0,
       redelivered_messages: Math.max(0, received - messages),
       max_event_loop_lag_ms: Math.round(lag * 1000),
       seconds: Math.round(seconds * 10) / 10,
@@ -457,6 +486,16 @@ try {
       runs.map((r) => r.events_per_s),
       ceiling,
     );
+    if (ceiling?.id === 'encode') {
+      const cpuCeiling = figures.find((f) => f.id === 'encode_cpu');
+      figure(
+        `${id}_per_cpu_s`,
+        `${label}, per CPU-second`,
+        'events/CPU-s',
+        runs.map((r) => r.events_per_cpu_s),
+        cpuCeiling,
+      );
+    }
     figure(
       `${id}_rss_peak`,
       `${label}: peak RSS`,

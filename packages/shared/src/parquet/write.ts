@@ -64,17 +64,46 @@ export function toColumns(rows: readonly WarehouseRow[]): Columns {
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
+/** `YYYY-MM-DDTHH:MM:SS.sssZ`, what normalizeEvent writes (toISOString). */
+function isCanonical(t: string): boolean {
+  return (
+    t.length === 24 &&
+    t.charCodeAt(23) === 90 && // Z
+    t.charCodeAt(10) === 84 && // T
+    t.charCodeAt(4) === 45 &&
+    t.charCodeAt(7) === 45 &&
+    t.charCodeAt(13) === 58 &&
+    t.charCodeAt(16) === 58 &&
+    t.charCodeAt(19) === 46
+  );
+}
+
 /**
  * Microseconds since the epoch of an ISO-8601 time (what normalizeEvent
  * writes), keeping sub-millisecond digits; undefined when it is not one.
  * Without a zone the time is UTC, as DuckDB's cast to TIMESTAMPTZ reads it.
+ * A number, not a bigint: exact up to the year 2255, and every file holds
+ * four of these per event (this was the encoder's largest cost as a bigint
+ * parsed with a regular expression).
  */
-export function timestampMicros(text: string): bigint | undefined {
+export function timestampMicros(text: string): number | undefined {
+  if (isCanonical(text)) {
+    const ms = Date.parse(text);
+    if (Number.isNaN(ms)) return undefined;
+    // Date.parse rolls over (Feb 30 → Mar 2): check the day when it could.
+    const day = (text.charCodeAt(8) - 48) * 10 + text.charCodeAt(9) - 48;
+    if (day > 28 && new Date(ms).getUTCDate() !== day) return undefined;
+    return ms * 1000;
+  }
+  return generalMicros(text);
+}
+
+function generalMicros(text: string): number | undefined {
   const m = ISO.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac, zone] = m;
   const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0));
-  // Date.UTC rolls over (Feb 30 → Mar 2): refuse what is not a real time.
+  // Date.UTC rolls over too: refuse what is not a real time.
   const back = new Date(ms);
   if (Number.isNaN(ms) || back.getUTCDate() !== Number(d) || back.getUTCHours() !== Number(h))
     return undefined;
@@ -85,7 +114,7 @@ export function timestampMicros(text: string): bigint | undefined {
       (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5) || 0)) * (zone[0] === '-' ? -1 : 1);
   }
   const micros = frac ? Number(frac.padEnd(6, '0').slice(0, 6)) : 0;
-  return BigInt(ms - offsetMinutes * 60_000) * 1000n + BigInt(micros);
+  return (ms - offsetMinutes * 60_000) * 1000 + micros;
 }
 
 /**
@@ -96,7 +125,7 @@ export function writeParquet(columns: Columns): { file: Uint8Array } | { rejecte
   const rejected = new Map<number, Rejection>();
   const columnData = columns.map((values, c) => {
     if (!IS_TIMESTAMP[c]) return { name: NAMES[c]!, data: values };
-    const data = new Array<bigint | null>(values.length);
+    const data = new Array<number | null>(values.length);
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (v === null || v === undefined) {

@@ -70,6 +70,8 @@ export interface Worker {
   stats(): WorkerStats;
 }
 
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export function createWorker(deps: WorkerDeps): Worker {
   return new WorkerCore(deps);
 }
@@ -189,6 +191,13 @@ class WorkerCore implements Worker {
 
   async #process(message: QueueMessage): Promise<Disposition> {
     const { logger, settings } = this.#d;
+    // One message per turn of the event loop. A streaming pull hands over
+    // hundreds of messages at once, and their intake (decompress, parse,
+    // validate: ~2-3 ms per 100-event envelope) would otherwise run back to
+    // back in microtasks: the loop stalled for up to a second, and meanwhile
+    // no ack went out, no lease was extended and the encoding thread, whose
+    // results wait in the loop's queue, sat idle.
+    await yieldToLoop();
     const taken = await intake(message, settings, new Date());
     if (taken.kind === 'dead-letter') {
       await this.#writer.writeLetters([taken.letter]);
