@@ -32,7 +32,6 @@ export { type OpsServer, startOpsServer } from './ops/server.ts';
 export {
   DEFAULT_MAX_COMMIT_BYTES,
   FIRESTORE_BATCH_LIMIT,
-  FirestoreDeadLetterStore,
   FirestoreEventSink,
   type FirestoreSinkOptions,
   firestoreDocId,
@@ -42,6 +41,7 @@ export {
   UNINDEXED_EVENT_FIELDS,
 } from './sinks/firestore.ts';
 export { createFirestoreClient } from './sinks/firestore-client.ts';
+export { FirestoreDeadLetterStore } from './sinks/firestore-dead-letters.ts';
 export {
   fromErrorRow,
   ObjectStoreDeadLetterStore,

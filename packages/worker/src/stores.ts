@@ -37,7 +37,8 @@ export type StoreConfig = Pick<
 export async function createStores(config: StoreConfig, options: { events?: boolean } = {}): Promise<Stores> {
   if (config.eventStore === 'firestore') {
     const { createFirestoreClient } = await import('./sinks/firestore-client.ts');
-    const { FirestoreDeadLetterStore, FirestoreEventSink } = await import('./sinks/firestore.ts');
+    const { FirestoreEventSink } = await import('./sinks/firestore.ts');
+    const { FirestoreDeadLetterStore } = await import('./sinks/firestore-dead-letters.ts');
     const db = createFirestoreClient(config);
     return {
       sink: new FirestoreEventSink(db),
