@@ -297,6 +297,8 @@ interface WorkerRun {
   /** Largest V8 heap reserved, and largest memory outside it (Buffers, zstd contexts): where RSS goes. */
   peak_heap_total_mib: number;
   peak_external_mib: number;
+  /** Partition flushes (one file per stream each): fewer, larger files cost less per event. */
+  flushes: number;
   rss_at_end_mib: number;
 }
 
@@ -359,6 +361,7 @@ async function benchWorker(
   let lag = 0;
   let heap = 0;
   let heapTotal = 0;
+  let flushes = 0;
   let cpuAtFirst = 0;
   let cpuAtEnd = 0;
   let ackedAtFirst = 0;
@@ -381,6 +384,7 @@ async function benchWorker(
       lag = Math.max(lag, m.get('nodejs_eventloop_lag_max_seconds') ?? 0);
       heap = Math.max(heap, m.get('nodejs_heap_size_used_bytes') ?? 0);
       heapTotal = Math.max(heapTotal, m.get('nodejs_heap_size_total_bytes') ?? 0);
+      flushes = m.get('eventkit_worker_flushes_total') ?? 0;
       external = Math.max(external, m.get('nodejs_external_memory_bytes') ?? 0);
       if (first === 0 && received > 0) {
         first = performance.now();
@@ -415,6 +419,7 @@ async function benchWorker(
       peak_heap_used_mib: Math.round(heap / 1024 / 1024),
       peak_heap_total_mib: Math.round(heapTotal / 1024 / 1024),
       peak_external_mib: Math.round(external / 1024 / 1024),
+      flushes,
       peak_rss_mib: Math.round(peak / 1024),
       rss_at_end_mib: Math.round(endRss / 1024),
     };
