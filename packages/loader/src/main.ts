@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import {
   CliError,
   FileObjectStore,
+  keyPrefix,
   type LoaderConfig,
   type Logger,
   type ObjectStore,
@@ -17,7 +18,6 @@ import {
 import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
 import { formatStatus, formatTable, jsonRows, statusView } from './commands/format.ts';
 import { progressReporter } from './commands/progress.ts';
-import { normalizePrefix } from './core/layout.ts';
 import { createLoader, type Loader, loaderSettings } from './core/loader.ts';
 import { Quarantine } from './core/quarantine.ts';
 import { BackfillRangeError, describeError, type RunReport } from './core/report.ts';
@@ -170,7 +170,7 @@ export async function runCommand(config: LoaderConfig, logger: Logger, once: boo
 /** `release <key>`: deletes the file's quarantine record (core/quarantine.ts), so runs see it again. */
 export async function releaseCommand(config: LoaderConfig, key: string): Promise<string> {
   const store = createObjectStore(config);
-  const released = await new Quarantine(store, normalizePrefix(config.storagePrefix)).release(key);
+  const released = await new Quarantine(store, keyPrefix(config.storagePrefix)).release(key);
   if (!released) throw new CliError(`${key} is not quarantined (see eventkit-loader status)`, 1);
   return `released ${key}: the next run loads it if its folder is within the look-back; otherwise backfill its day`;
 }

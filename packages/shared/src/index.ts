@@ -10,6 +10,7 @@ export * from './config/index.ts';
 export * from './envelope/index.ts';
 export * from './event/index.ts';
 export * from './http/index.ts';
+export * from './layout/index.ts';
 export * from './logging/index.ts';
 export * from './metrics/index.ts';
 export * from './partition/index.ts';

@@ -1,25 +1,37 @@
 // Worker throughput and memory, measured on this machine (not a test).
 //
-//   node packages/worker/bench/worker.bench.ts [--events 200000] [--firestore-events 20000]
-//        [--backlog 1000000] [--max-seconds 120] [--json]
+//   node packages/worker/bench/worker.bench.ts [--runs 3] [--events 100000]
+//        [--firestore-events 5000] [--backlog 200000] [--max-seconds 60]
+//        [--only encode,ack,file,gcs,firestore,idle,backlog] [--json]
+//   EVENTKIT_BENCH_OUT=<file>  also writes the figures there as JSON:
+//     { "bench": "worker", "figures": [ { "id", "label", "unit", "median", "min", "max",
+//       "runs" (how many), "values", "ceiling"?: { "label", "median" }, "ratio"? } ] }
 //
-// Starts its own Pub/Sub and Firestore emulators and a fake GCS server, then:
-//  1. Parquet encoding events/s (DuckDB appender + COPY, zstd), per CPU-second:
-//     one file at a time, and 16 files requested together (a flush of every partition).
-//  2. Events/s from the Pub/Sub emulator through a subscriber that only acks
-//     (the ceiling the emulator and client allow), then through the real
-//     worker (`eventkit-worker run`, a child process) into each sink: file,
-//     gcs (fake GCS server), firestore (emulator) — same envelopes, same run.
-//  3. Worker RSS while it drains a backlog of 1M events (10,000 envelopes of
-//     100 events), sampled from /proc every 250 ms, bounded by --max-seconds;
-//     and the RSS of an idle worker for comparison.
+// Starts its own Pub/Sub and Firestore emulators and a fake GCS server. Every
+// figure is the median of --runs runs (min and max beside it); a ratio
+// compares two medians of the same run of this script (this machine is
+// shared: figures of different runs do not compare). Each worker run is
+// bounded by --max-seconds.
+//  encode    Parquet encoding alone, the ceiling of the file and gcs sinks:
+//            the same events, 1,000-event files, 16 requested at a time (one
+//            flush of every partition), through the same thread pool as the
+//            worker; events/s of wall time, and per CPU-second of the process.
+//  ack       events/s from the Pub/Sub emulator through a subscriber that only acks.
+//  file/gcs  events/s through the real worker (`eventkit-worker run`, a child
+//            process) into the file sink / a fake GCS server, from the first
+//            message received to the last ack; with peak RSS and event-loop lag.
+//  firestore the worker into the Firestore emulator, against a bare BulkWriter
+//            (throttling off: its fastest) writing the same documents to the
+//            same emulator; the throttled BulkWriter is reported beside it.
+//  idle      RSS of a worker with nothing to do (listening, subscribed, sink checked).
+//  backlog   the worker draining --backlog events (file sink): events/s and peak RSS.
 // The Pub/Sub emulator redelivers messages that were held for a second or two
 // even after they were acked (a bare @google-cloud/pubsub subscriber shows the
 // same), so worker runs report redelivered messages: at-least-once delivery
 // writes their events twice, and they are deduplicated downstream.
 // Envelopes are 100 events each, as the gateway publishes them.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,22 +44,28 @@ import {
   PubSubSubscriber,
 } from '@eventkit/shared/pubsub';
 import { startFakeGcs, startFirestoreEmulator, startPubsubEmulator } from '@eventkit/testing';
+import { Firestore } from '@google-cloud/firestore';
+import { eventDocument, firestoreDocId } from '../src/sinks/firestore.ts';
 import { ParquetEncoder } from '../src/sinks/parquet.ts';
 import { freePort, startWorkerProcess, type WorkerProcess } from '../src/testing/child.ts';
 
 const { values: args } = parseArgs({
   options: {
-    events: { type: 'string', default: '200000' },
-    'firestore-events': { type: 'string', default: '20000' },
-    backlog: { type: 'string', default: '1000000' },
-    'max-seconds': { type: 'string', default: '120' },
+    runs: { type: 'string', default: '3' },
+    events: { type: 'string', default: '100000' },
+    'firestore-events': { type: 'string', default: '5000' },
+    backlog: { type: 'string', default: '200000' },
+    'max-seconds': { type: 'string', default: '60' },
+    only: { type: 'string', default: 'encode,ack,file,gcs,firestore,idle,backlog' },
     json: { type: 'boolean', default: false },
   },
 });
+const RUNS = Number(args.runs);
 const EVENTS = Number(args.events);
 const FIRESTORE_EVENTS = Number(args['firestore-events']);
 const BACKLOG = Number(args.backlog);
 const MAX_SECONDS = Number(args['max-seconds']);
+const ONLY = new Set(args.only.split(','));
 const PER_ENVELOPE = 100;
 const PROJECT = 'eventkit-bench';
 
@@ -55,6 +73,50 @@ process.env.METADATA_SERVER_DETECTION = 'none';
 const log = (...a: unknown[]) => {
   if (!args.json) console.error('[bench]', ...a);
 };
+
+interface Figure {
+  id: string;
+  label: string;
+  unit: string;
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+  values: number[];
+  ceiling?: { label: string; median: number };
+  ratio?: number;
+}
+
+const figures: Figure[] = [];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2);
+}
+
+/** Records a figure from its runs; with a ceiling figure, the ratio of the medians. */
+function figure(id: string, label: string, unit: string, values: number[], ceiling?: Figure): Figure {
+  const f: Figure = {
+    id,
+    label,
+    unit,
+    median: median(values),
+    min: Math.min(...values),
+    max: Math.max(...values),
+    runs: values.length,
+    values,
+  };
+  if (ceiling) {
+    f.ceiling = { label: ceiling.label, median: ceiling.median };
+    f.ratio = Math.round((f.median / ceiling.median) * 100) / 100;
+  }
+  figures.push(f);
+  log(
+    `${label}: median ${f.median} ${unit} (min ${f.min}, max ${f.max})${f.ratio ? `, ${f.ratio}× ${ceiling?.label}` : ''}`,
+  );
+  return f;
+}
 
 function eventsFrom(start: number, count: number): RoutedEvent[] {
   const receivedAt = new Date().toISOString();
@@ -68,40 +130,53 @@ function eventsFrom(start: number, count: number): RoutedEvent[] {
   });
 }
 
-// ── 1. Parquet encoding ──────────────────────────────────────────────────────
-async function benchEncoding() {
-  const encoder = await ParquetEncoder.create();
-  const result: Record<string, unknown> = {};
-  // [events per file, files requested together]: 16 × 1000 is a flush of every partition at the default batch size.
-  for (const [batch, together] of [
-    [1000, 1],
-    [1000, 16],
-    [10_000, 1],
-  ] as const) {
-    const total = 160_000;
-    const batches = Array.from({ length: total / batch }, (_, b) => eventsFrom(b * batch, batch));
-    await Promise.all(batches.slice(0, together).map((b) => encoder.encode(b))); // warm up
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    let bytes = 0;
-    for (let i = 0; i < batches.length; i += together) {
-      const files = await Promise.all(batches.slice(i, i + together).map((b) => encoder.encode(b)));
-      for (const f of files) bytes += f.length;
-    }
-    const wall = (performance.now() - t0) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-    const key = `files_of_${batch}_x${together}`;
-    result[key] = {
-      events: total,
-      events_per_s_wall: Math.round(total / wall),
-      events_per_cpu_s: Math.round(total / cpuSeconds),
-      bytes_per_event: Math.round((bytes / total) * 10) / 10,
-    };
-    log(`encoding, ${key}:`, result[key]);
+// ── Parquet encoding alone ───────────────────────────────────────────────────
+/** One run: EVENTS events in 1,000-event files, 16 requested at a time, through the worker's own pool. */
+async function encodeRun(
+  encoder: ParquetEncoder,
+): Promise<{ wall: number; cpu: number; bytesPerEvent: number }> {
+  const batch = 1000;
+  const together = 16;
+  const batches = Array.from({ length: Math.ceil(EVENTS / batch) }, (_, b) => eventsFrom(b * batch, batch));
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let bytes = 0;
+  for (let i = 0; i < batches.length; i += together) {
+    const files = await Promise.all(batches.slice(i, i + together).map((b) => encoder.encode(b)));
+    for (const f of files) bytes += f.length;
   }
-  await encoder.close();
-  return result;
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const total = batches.length * batch;
+  return {
+    wall: Math.round(total / wall),
+    cpu: Math.round(total / ((cpu.user + cpu.system) / 1e6)),
+    bytesPerEvent: Math.round((bytes / total) * 10) / 10,
+  };
+}
+
+async function benchEncoding(): Promise<Figure> {
+  const encoder = await ParquetEncoder.create();
+  try {
+    await encoder.encode(eventsFrom(0, 1000)); // warm up the threads
+    const runs = [];
+    for (let r = 0; r < RUNS; r++) runs.push(await encodeRun(encoder));
+    log(`encoding: ${runs[0]?.bytesPerEvent} bytes per event, ${encoder.threads} thread(s)`);
+    figure(
+      'encode_cpu',
+      'Parquet encoding, events per CPU-second',
+      'events/CPU-s',
+      runs.map((r) => r.cpu),
+    );
+    return figure(
+      'encode',
+      'Parquet encoding alone (ceiling of file/gcs)',
+      'events/s',
+      runs.map((r) => r.wall),
+    );
+  } finally {
+    await encoder.close();
+  }
 }
 
 // ── 2./3. Through Pub/Sub ────────────────────────────────────────────────────
@@ -178,6 +253,17 @@ async function metrics(port: number): Promise<Map<string, number>> {
   return out;
 }
 
+/** CPU seconds (user + system, every thread) the process has used so far. */
+async function cpuSeconds(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
 async function rssKiB(pid: number): Promise<number> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -194,6 +280,12 @@ interface WorkerRun {
   events_written: number;
   /** Published events per second, from the first message received to the last ack. */
   events_per_s: number;
+  /**
+   * Events per CPU-second of the worker process (all its threads), from the
+   * first message to the last ack: unlike events/s, hardly affected by what
+   * else runs on the machine.
+   */
+  events_per_cpu_s: number;
   /** Messages delivered again (lease expired under load, or nacked): their events are written twice. */
   redelivered_messages: number;
   max_event_loop_lag_ms: number;
@@ -202,6 +294,11 @@ interface WorkerRun {
   peak_rss_mib: number;
   /** Largest V8 heap in use seen by /metrics (sampled every 250 ms). */
   peak_heap_used_mib: number;
+  /** Largest V8 heap reserved, and largest memory outside it (Buffers, zstd contexts): where RSS goes. */
+  peak_heap_total_mib: number;
+  peak_external_mib: number;
+  /** Partition flushes (one file per stream each): fewer, larger files cost less per event. */
+  flushes: number;
   rss_at_end_mib: number;
 }
 
@@ -263,6 +360,12 @@ async function benchWorker(
   let acked = 0;
   let lag = 0;
   let heap = 0;
+  let heapTotal = 0;
+  let flushes = 0;
+  let cpuAtFirst = 0;
+  let cpuAtEnd = 0;
+  let ackedAtFirst = 0;
+  let external = 0;
   const deadline = Date.now() + MAX_SECONDS * 1000;
   try {
     for (;;) {
@@ -280,9 +383,17 @@ async function benchWorker(
       acked = m.get('eventkit_worker_messages_acked_total') ?? 0;
       lag = Math.max(lag, m.get('nodejs_eventloop_lag_max_seconds') ?? 0);
       heap = Math.max(heap, m.get('nodejs_heap_size_used_bytes') ?? 0);
-      if (first === 0 && received > 0) first = performance.now();
+      heapTotal = Math.max(heapTotal, m.get('nodejs_heap_size_total_bytes') ?? 0);
+      flushes = m.get('eventkit_worker_flushes_total') ?? 0;
+      external = Math.max(external, m.get('nodejs_external_memory_bytes') ?? 0);
+      if (first === 0 && received > 0) {
+        first = performance.now();
+        cpuAtFirst = await cpuSeconds(worker.pid);
+        ackedAtFirst = acked;
+      }
       if (acked >= messages) {
         last = performance.now();
+        cpuAtEnd = await cpuSeconds(worker.pid);
         break;
       }
       if (Date.now() > deadline) break;
@@ -297,11 +408,18 @@ async function benchWorker(
       events: total,
       events_written: written,
       events_per_s: Math.round(done / seconds),
+      events_per_cpu_s:
+        cpuAtEnd > cpuAtFirst
+          ? Math.round((done - ackedAtFirst * PER_ENVELOPE) / (cpuAtEnd - cpuAtFirst))
+          : 0,
       redelivered_messages: Math.max(0, received - messages),
       max_event_loop_lag_ms: Math.round(lag * 1000),
       seconds: Math.round(seconds * 10) / 10,
       drained: last !== 0,
       peak_heap_used_mib: Math.round(heap / 1024 / 1024),
+      peak_heap_total_mib: Math.round(heapTotal / 1024 / 1024),
+      peak_external_mib: Math.round(external / 1024 / 1024),
+      flushes,
       peak_rss_mib: Math.round(peak / 1024),
       rss_at_end_mib: Math.round(endRss / 1024),
     };
@@ -311,43 +429,152 @@ async function benchWorker(
   }
 }
 
+// ── Firestore: a bare BulkWriter on the same documents ──────────────────────
+async function bulkWriterRun(host: string, throttling: boolean): Promise<number> {
+  const db = new Firestore({ projectId: `bench-${randomUUID().slice(0, 8)}`, host, ssl: false });
+  try {
+    const all = eventsFrom(0, FIRESTORE_EVENTS);
+    const collection = db.collection('streams').doc('events').collection('events');
+    const writer = db.bulkWriter({ throttling });
+    let failures = 0;
+    writer.onWriteError(() => {
+      failures++;
+      return false;
+    });
+    const t0 = performance.now();
+    for (const routed of all) {
+      void writer
+        .set(collection.doc(firestoreDocId(routed.source, routed.event.messageId)), eventDocument(routed))
+        .catch(() => {});
+    }
+    await writer.close();
+    if (failures > 0) throw new Error(`${failures} BulkWriter writes failed`);
+    return Math.round(all.length / ((performance.now() - t0) / 1000));
+  } finally {
+    await db.terminate();
+  }
+}
+
+async function repeat<T>(run: () => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let r = 0; r < RUNS; r++) out.push(await run());
+  return out;
+}
+
 const pubsub = await startPubsubEmulator();
 const firestore = await startFirestoreEmulator();
 const gcs = await startFakeGcs();
 const dataDir = await mkdtemp(path.join(tmpdir(), 'eventkit-bench-'));
 const started = Date.now();
+const details: Record<string, unknown> = {};
 try {
-  const encoding = await benchEncoding();
-  const idleRssMib = await idleRss(pubsub.host, path.join(dataDir, 'idle'));
-  log('idle worker RSS (MiB):', idleRssMib);
-  const ackOnly = await benchAckOnly(pubsub.host, EVENTS);
-  const file = await benchWorker('file', pubsub.host, EVENTS, {
-    EVENTKIT_EVENT_STORE: 'file',
-    EVENTKIT_DATA_DIR: path.join(dataDir, 'file'),
-  });
-  gcs.createBucket('bench-lake');
-  const gcsRun = await benchWorker('gcs (fake GCS server)', pubsub.host, EVENTS, {
-    EVENTKIT_EVENT_STORE: 'gcs',
-    GCP_GCS_BUCKET: 'bench-lake',
-    STORAGE_EMULATOR_HOST: gcs.url,
-  });
-  const firestoreRun = await benchWorker('firestore (emulator)', pubsub.host, FIRESTORE_EVENTS, {
-    EVENTKIT_EVENT_STORE: 'firestore',
-    FIRESTORE_EMULATOR_HOST: firestore.host,
-  });
-  const backlog = await benchWorker(`file, backlog of ${BACKLOG}`, pubsub.host, BACKLOG, {
-    EVENTKIT_EVENT_STORE: 'file',
-    EVENTKIT_DATA_DIR: path.join(dataDir, 'backlog'),
-  });
+  const encode = ONLY.has('encode') ? await benchEncoding() : undefined;
+  if (ONLY.has('idle')) {
+    const idle = await repeat(() => idleRss(pubsub.host, path.join(dataDir, `idle-${randomUUID()}`)));
+    figure('rss_idle', 'Worker RSS, idle', 'MiB', idle);
+  }
+  if (ONLY.has('ack')) {
+    const ack = await repeat(() => benchAckOnly(pubsub.host, EVENTS));
+    figure(
+      'ack_only',
+      'Pub/Sub → ack-only subscriber',
+      'events/s',
+      ack.map((r) => r.events_per_s),
+    );
+  }
+  const workerFigures = async (id: string, label: string, runs: WorkerRun[], ceiling?: Figure) => {
+    details[id] = runs;
+    figure(
+      id,
+      label,
+      'events/s',
+      runs.map((r) => r.events_per_s),
+      ceiling,
+    );
+    if (ceiling?.id === 'encode') {
+      const cpuCeiling = figures.find((f) => f.id === 'encode_cpu');
+      figure(
+        `${id}_per_cpu_s`,
+        `${label}, per CPU-second`,
+        'events/CPU-s',
+        runs.map((r) => r.events_per_cpu_s),
+        cpuCeiling,
+      );
+    }
+    figure(
+      `${id}_rss_peak`,
+      `${label}: peak RSS`,
+      'MiB',
+      runs.map((r) => r.peak_rss_mib),
+    );
+    figure(
+      `${id}_lag_max`,
+      `${label}: largest event-loop lag`,
+      'ms',
+      runs.map((r) => r.max_event_loop_lag_ms),
+    );
+  };
+  if (ONLY.has('file')) {
+    const runs = await repeat(() =>
+      benchWorker('file', pubsub.host, EVENTS, {
+        EVENTKIT_EVENT_STORE: 'file',
+        EVENTKIT_DATA_DIR: path.join(dataDir, `file-${randomUUID()}`),
+      }),
+    );
+    await workerFigures('worker_file', 'Worker → files', runs, encode);
+  }
+  if (ONLY.has('gcs')) {
+    gcs.createBucket('bench-lake');
+    const runs = await repeat(() =>
+      benchWorker('gcs (fake GCS server)', pubsub.host, EVENTS, {
+        EVENTKIT_EVENT_STORE: 'gcs',
+        GCP_GCS_BUCKET: 'bench-lake',
+        STORAGE_EMULATOR_HOST: gcs.url,
+      }),
+    );
+    await workerFigures('worker_gcs', 'Worker → GCS (fake server)', runs, encode);
+  }
+  if (ONLY.has('firestore')) {
+    const bare = figure(
+      'bulkwriter',
+      'Bare BulkWriter, same documents (throttling off)',
+      'events/s',
+      await repeat(() => bulkWriterRun(firestore.host, false)),
+    );
+    figure(
+      'bulkwriter_throttled',
+      'Bare BulkWriter, same documents (default throttling)',
+      'events/s',
+      await repeat(() => bulkWriterRun(firestore.host, true)),
+    );
+    const runs = await repeat(() =>
+      benchWorker('firestore (emulator)', pubsub.host, FIRESTORE_EVENTS, {
+        EVENTKIT_EVENT_STORE: 'firestore',
+        FIRESTORE_EMULATOR_HOST: firestore.host,
+      }),
+    );
+    await workerFigures('worker_firestore', 'Worker → Firestore (emulator)', runs, bare);
+  }
+  if (ONLY.has('backlog')) {
+    const runs = await repeat(() =>
+      benchWorker(`file, backlog of ${BACKLOG}`, pubsub.host, BACKLOG, {
+        EVENTKIT_EVENT_STORE: 'file',
+        EVENTKIT_DATA_DIR: path.join(dataDir, `backlog-${randomUUID()}`),
+      }),
+    );
+    await workerFigures('worker_backlog', `Worker → files, draining a backlog of ${BACKLOG}`, runs, encode);
+  }
   const os = await import('node:os');
   const report = {
+    bench: 'worker',
     machine: { cpus: os.availableParallelism(), node: process.version, load_average_at_end: os.loadavg() },
-    envelope_events: PER_ENVELOPE,
-    parquet_encoding: encoding,
-    pubsub_to_sink: { ack_only: ackOnly, file, gcs: gcsRun, firestore: firestoreRun },
-    backlog: { ...backlog, idle_rss_mib: idleRssMib },
+    options: { runs: RUNS, events: EVENTS, firestore_events: FIRESTORE_EVENTS, backlog: BACKLOG },
+    figures,
+    details,
     total_seconds: Math.round((Date.now() - started) / 1000),
   };
+  if (process.env.EVENTKIT_BENCH_OUT)
+    await writeFile(process.env.EVENTKIT_BENCH_OUT, `${JSON.stringify(report, null, 2)}\n`);
   console.log(args.json ? JSON.stringify(report) : JSON.stringify(report, null, 2));
 } finally {
   await gcs.close();

@@ -32,7 +32,6 @@ export { type OpsServer, startOpsServer } from './ops/server.ts';
 export {
   DEFAULT_MAX_COMMIT_BYTES,
   FIRESTORE_BATCH_LIMIT,
-  FirestoreDeadLetterStore,
   FirestoreEventSink,
   type FirestoreSinkOptions,
   firestoreDocId,
@@ -41,7 +40,8 @@ export {
   routedEventOf,
   UNINDEXED_EVENT_FIELDS,
 } from './sinks/firestore.ts';
-export { errorFileKey, errorsPrefix, eventFileKey, keyPrefix, parseErrorFileKey } from './sinks/layout.ts';
+export { createFirestoreClient } from './sinks/firestore-client.ts';
+export { FirestoreDeadLetterStore } from './sinks/firestore-dead-letters.ts';
 export {
   fromErrorRow,
   ObjectStoreDeadLetterStore,
@@ -50,5 +50,5 @@ export {
 export { ObjectStoreEventSink, type ObjectStoreEventSinkOptions } from './sinks/object-store-sink.ts';
 export { ParquetEncoder, type ParquetEncoderOptions, rowToRoutedEvent } from './sinks/parquet.ts';
 export type { ReplayableDeadLetterStore, ReplayLedger } from './sinks/replay-ledger.ts';
-export { createFirestoreClient, createStores, type Stores } from './stores.ts';
+export { createStores, type StoreConfig, type Stores } from './stores.ts';
 export { VERSION } from './version.ts';

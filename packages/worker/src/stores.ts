@@ -4,10 +4,11 @@
 //   file       the same layout under EVENTKIT_DATA_DIR (temporary file, fsync, link/rename)
 //   firestore  streams/{stream}/events/{id} and errors/{id}
 
-import { type EventSink, FileObjectStore, type WorkerConfig } from '@eventkit/shared';
-import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
-import { Firestore } from '@google-cloud/firestore';
-import { FirestoreDeadLetterStore, FirestoreEventSink } from './sinks/firestore.ts';
+//
+// Each store's client library is imported only when that store is configured:
+// the Firestore and Cloud Storage clients cost ~50 MiB of RSS each once
+// loaded, which a worker writing elsewhere should not carry.
+import { type EventSink, FileObjectStore, type ObjectStore, type WorkerConfig } from '@eventkit/shared';
 import { ObjectStoreDeadLetterStore } from './sinks/object-store-dead-letters.ts';
 import { ObjectStoreEventSink } from './sinks/object-store-sink.ts';
 import { ParquetEncoder } from './sinks/parquet.ts';
@@ -19,7 +20,7 @@ export interface Stores {
   close(): Promise<void>;
 }
 
-type StoreConfig = Pick<
+export type StoreConfig = Pick<
   WorkerConfig,
   | 'eventStore'
   | 'gcpProjectId'
@@ -29,22 +30,15 @@ type StoreConfig = Pick<
   | 'firestoreEmulatorHost'
   | 'dataDir'
   | 'workerId'
+  | 'encoderThreads'
 >;
-
-export function createFirestoreClient(
-  config: Pick<StoreConfig, 'gcpProjectId' | 'firestoreEmulatorHost'>,
-): Firestore {
-  const host = config.firestoreEmulatorHost?.replace(/^https?:\/\//i, '');
-  return new Firestore({
-    ...(config.gcpProjectId ? { projectId: config.gcpProjectId } : {}),
-    ...(host ? { host, ssl: false } : {}),
-    ignoreUndefinedProperties: true,
-  });
-}
 
 /** The stores of the configured event store. `events: false` skips the Parquet encoder (dlq commands). */
 export async function createStores(config: StoreConfig, options: { events?: boolean } = {}): Promise<Stores> {
   if (config.eventStore === 'firestore') {
+    const { createFirestoreClient } = await import('./sinks/firestore-client.ts');
+    const { FirestoreEventSink } = await import('./sinks/firestore.ts');
+    const { FirestoreDeadLetterStore } = await import('./sinks/firestore-dead-letters.ts');
     const db = createFirestoreClient(config);
     return {
       sink: new FirestoreEventSink(db),
@@ -52,17 +46,9 @@ export async function createStores(config: StoreConfig, options: { events?: bool
       close: () => db.terminate(),
     };
   }
-  const store =
-    config.eventStore === 'gcs'
-      ? new GcsObjectStore({
-          storage: createStorageClient({
-            projectId: config.gcpProjectId,
-            emulatorUrl: config.storageEmulatorHost,
-          }),
-          bucket: config.gcpGcsBucket ?? '',
-        })
-      : new FileObjectStore(config.dataDir);
-  const encoder = options.events === false ? undefined : await ParquetEncoder.create();
+  const store = config.eventStore === 'gcs' ? await gcsStore(config) : new FileObjectStore(config.dataDir);
+  const encoder =
+    options.events === false ? undefined : await ParquetEncoder.create({ threads: config.encoderThreads });
   const prefix = config.storagePrefix;
   const sink = encoder
     ? new ObjectStoreEventSink({ kind: config.eventStore, store, encoder, prefix, workerId: config.workerId })
@@ -74,6 +60,14 @@ export async function createStores(config: StoreConfig, options: { events?: bool
       await encoder?.close();
     },
   };
+}
+
+async function gcsStore(config: StoreConfig): Promise<ObjectStore & { check(): Promise<void> }> {
+  const { createStorageClient, GcsObjectStore } = await import('@eventkit/shared/gcs');
+  return new GcsObjectStore({
+    storage: createStorageClient({ projectId: config.gcpProjectId, emulatorUrl: config.storageEmulatorHost }),
+    bucket: config.gcpGcsBucket ?? '',
+  });
 }
 
 function unavailableSink(kind: string): EventSink {

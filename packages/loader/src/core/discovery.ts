@@ -24,19 +24,18 @@
 // the future (a worker whose clock ran ahead) would otherwise move the start
 // past every correctly dated file. A lane with no watermark (new stream, empty
 // ledger, or a warehouse without lastLoadedKeys) is listed from its start.
-import type { LoadTable, ObjectInfo, ObjectStore, Warehouse } from '@eventkit/shared';
 import {
-  afterStream,
   errorsRoot,
   eventsRoot,
-  folderFloor,
-  folderStartKey,
-  HOUR,
+  type LoadTable,
+  type ObjectInfo,
+  type ObjectStore,
   type ParsedKey,
   parseKey,
-  streamOfKey,
   streamRoot,
-} from './layout.ts';
+  type Warehouse,
+} from '@eventkit/shared';
+import { afterStream, folderFloor, folderStartKey, HOUR, streamOfKey } from './layout.ts';
 
 export interface DiscoveredFile {
   key: string;

@@ -1,16 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { afterStream, folderStartKey, normalizePrefix, parseKey, streamRoot } from './layout.ts';
+import { keyPrefix, parseKey, streamRoot } from '@eventkit/shared';
+import { afterStream, folderStartKey } from './layout.ts';
 
 describe('object layout', () => {
   test('parses event and dead-letter keys into their lane and folder time', () => {
     assert.deepEqual(parseKey('', 'events/stream=web/date=2026-11-27/hour=09/w1-a.parquet'), {
       table: 'events',
+      stream: 'web',
+      date: '2026-11-27',
       laneRoot: 'events/stream=web/',
       folderTime: Date.parse('2026-11-27T09:00:00Z'),
     });
     assert.deepEqual(parseKey('t/', 't/errors/date=2026-11-27/error_type=processing/w1-a.ndjson'), {
       table: 'errors',
+      errorType: 'processing',
+      date: '2026-11-27',
       laneRoot: 't/errors/',
       folderTime: Date.parse('2026-11-27T00:00:00Z'),
     });
@@ -32,9 +37,9 @@ describe('object layout', () => {
   });
 
   test('prefixes are normalized to end in one slash', () => {
-    assert.equal(normalizePrefix(''), '');
-    assert.equal(normalizePrefix('tenant'), 'tenant/');
-    assert.equal(normalizePrefix('a/b//'), 'a/b/');
+    assert.equal(keyPrefix(''), '');
+    assert.equal(keyPrefix('tenant'), 'tenant/');
+    assert.equal(keyPrefix('a/b//'), 'a/b/');
   });
 
   test('folder start keys sort before every key of the folder and after every earlier one', () => {

@@ -15,11 +15,10 @@
 // nothing and says so (`load_run_skipped`, RunReport.leaseHeldBy); a backfill
 // waits for it.
 import type { LoaderConfig, LoadTable, Logger, Registry, Warehouse } from '@eventkit/shared';
-import { type ObjectStore, silentLogger, WarehouseConfigError } from '@eventkit/shared';
+import { keyPrefix, type ObjectStore, parseDay, silentLogger, WarehouseConfigError } from '@eventkit/shared';
 import { type DiscoveryOptions, filesInDays, pendingFiles } from './discovery.ts';
 import { DEFAULT_GROUP_LIMITS, type GroupLimits } from './grouping.ts';
 import { JobRunner } from './jobs.ts';
-import { normalizePrefix, parseDay } from './layout.ts';
 import { Lease, LeaseLostError, leaseKey } from './lease.ts';
 import { holdingLease } from './lease-holding.ts';
 import { type LoaderMetrics, loaderMetrics } from './metrics.ts';
@@ -141,7 +140,7 @@ class LoaderRuns implements Loader {
     this.#deps = deps;
     this.#log = deps.logger ?? silentLogger();
     this.#metrics = loaderMetrics(deps.metrics);
-    const prefix = normalizePrefix(deps.prefix);
+    const prefix = keyPrefix(deps.prefix);
     this.#lease = new Lease({
       store: deps.store,
       key: leaseKey(prefix, deps.leaseTarget),

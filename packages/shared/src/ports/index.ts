@@ -11,7 +11,6 @@ export {
   type ObjectStore,
   PreconditionFailedError,
   type PutOptions,
-  storageKeyPrefix,
 } from './object-store.ts';
 export type {
   Disposition,

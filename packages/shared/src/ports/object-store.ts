@@ -117,13 +117,3 @@ export async function* listAll(
     pageToken = page.nextPageToken;
   } while (pageToken);
 }
-
-/**
- * The key prefix for EVENTKIT_STORAGE_PREFIX, the same for every writer and
- * reader of the bucket: no leading slash (object keys have none), one trailing
- * slash, or nothing at all. `/tenant/` and `tenant` both give `tenant/`.
- */
-export function storageKeyPrefix(prefix: string): string {
-  const trimmed = prefix.replace(/^\/+|\/+$/g, '');
-  return trimmed === '' ? '' : `${trimmed}/`;
-}

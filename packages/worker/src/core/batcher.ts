@@ -6,8 +6,7 @@
 // control stops the pulling) until a flush takes the buffer. One flush runs per
 // partition at a time, so a partition holds at most 2 × maxBuffered events: one
 // buffer being written, one filling.
-import type { RoutedEvent } from '@eventkit/shared';
-import { AbortedError } from './retry.ts';
+import { RetryAbortedError as AbortedError, type RoutedEvent } from '@eventkit/shared';
 import type { MessageTracker } from './tracker.ts';
 
 export interface Buffered {

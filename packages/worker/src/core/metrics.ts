@@ -20,14 +20,45 @@ export interface WorkerGaugeSource {
   bufferedBytes(): number;
 }
 
+/**
+ * A counter that also keeps its total over all labels in a plain number:
+ * `worker.stats()` (and the local mode's status line) read the metrics
+ * themselves instead of a second set of counts kept beside them.
+ */
+export interface Tally<L extends string = never> {
+  readonly total: number;
+  inc(value?: number): void;
+  inc(labels: Partial<Record<L, string | number>>, value?: number): void;
+}
+
+function tally<L extends string = never>(counter: Counter<L>): Tally<L> {
+  let total = 0;
+  return {
+    get total() {
+      return total;
+    },
+    inc(labelsOrValue?: number | Partial<Record<L, string | number>>, value?: number) {
+      if (typeof labelsOrValue === 'object') {
+        const n = value ?? 1;
+        total += n;
+        counter.inc(labelsOrValue, n);
+      } else {
+        const n = labelsOrValue ?? 1;
+        total += n;
+        counter.inc(n);
+      }
+    },
+  };
+}
+
 export interface WorkerMetrics {
-  messagesReceived: Counter;
-  messagesAcked: Counter;
-  messagesNacked: Counter;
-  messagesDeadLettered: Counter<'reason'>;
-  eventsReceived: Counter;
-  eventsWritten: Counter<'sink'>;
-  eventsDeadLettered: Counter<'error_type'>;
+  messagesReceived: Tally;
+  messagesAcked: Tally;
+  messagesNacked: Tally;
+  messagesDeadLettered: Tally<'reason'>;
+  eventsReceived: Tally;
+  eventsWritten: Tally<'sink'>;
+  eventsDeadLettered: Tally<'error_type'>;
   flushes: Counter<'trigger'>;
   flushEvents: Histogram;
   flushSeconds: Histogram<'sink'>;
@@ -57,38 +88,66 @@ export function defineWorkerMetrics(registry: Registry, source: WorkerGaugeSourc
     help: 'Bytes (event JSON) waiting in partition buffers for a flush.',
     collect: (g) => g.set(source.bufferedBytes()),
   });
+  return { ...messageMetrics(registry), ...eventMetrics(registry), ...flushMetrics(registry) };
+}
+
+function messageMetrics(registry: Registry) {
   return {
-    messagesReceived: defineCounter(registry, {
-      name: 'eventkit_worker_messages_received_total',
-      help: 'Queue messages received (redeliveries included).',
-    }),
-    messagesAcked: defineCounter(registry, {
-      name: 'eventkit_worker_messages_acked_total',
-      help: 'Queue messages acked: every event durably written or dead-lettered.',
-    }),
-    messagesNacked: defineCounter(registry, {
-      name: 'eventkit_worker_messages_nacked_total',
-      help: 'Queue messages nacked (they are redelivered).',
-    }),
-    messagesDeadLettered: defineCounter(registry, {
-      name: 'eventkit_worker_messages_dead_lettered_total',
-      help: 'Whole queue messages kept in the dead-letter store: undecodable, or poison (too many deliveries).',
-      labelNames: ['reason'],
-    }),
-    eventsReceived: defineCounter(registry, {
-      name: 'eventkit_worker_events_received_total',
-      help: 'Events decoded from queue messages.',
-    }),
-    eventsWritten: defineCounter(registry, {
-      name: 'eventkit_worker_events_written_total',
-      help: 'Events durably written to the event sink.',
-      labelNames: ['sink'],
-    }),
-    eventsDeadLettered: defineCounter(registry, {
-      name: 'eventkit_worker_events_dead_lettered_total',
-      help: 'Events written to the dead-letter store, by error type.',
-      labelNames: ['error_type'],
-    }),
+    messagesReceived: tally(
+      defineCounter(registry, {
+        name: 'eventkit_worker_messages_received_total',
+        help: 'Queue messages received (redeliveries included).',
+      }),
+    ),
+    messagesAcked: tally(
+      defineCounter(registry, {
+        name: 'eventkit_worker_messages_acked_total',
+        help: 'Queue messages acked: every event durably written or dead-lettered.',
+      }),
+    ),
+    messagesNacked: tally(
+      defineCounter(registry, {
+        name: 'eventkit_worker_messages_nacked_total',
+        help: 'Queue messages nacked (they are redelivered).',
+      }),
+    ),
+    messagesDeadLettered: tally(
+      defineCounter(registry, {
+        name: 'eventkit_worker_messages_dead_lettered_total',
+        help: 'Whole queue messages kept in the dead-letter store: undecodable, or poison (too many deliveries).',
+        labelNames: ['reason'],
+      }),
+    ),
+  };
+}
+
+function eventMetrics(registry: Registry) {
+  return {
+    eventsReceived: tally(
+      defineCounter(registry, {
+        name: 'eventkit_worker_events_received_total',
+        help: 'Events decoded from queue messages.',
+      }),
+    ),
+    eventsWritten: tally(
+      defineCounter(registry, {
+        name: 'eventkit_worker_events_written_total',
+        help: 'Events durably written to the event sink.',
+        labelNames: ['sink'],
+      }),
+    ),
+    eventsDeadLettered: tally(
+      defineCounter(registry, {
+        name: 'eventkit_worker_events_dead_lettered_total',
+        help: 'Events written to the dead-letter store, by error type.',
+        labelNames: ['error_type'],
+      }),
+    ),
+  };
+}
+
+function flushMetrics(registry: Registry) {
+  return {
     flushes: defineCounter(registry, {
       name: 'eventkit_worker_flushes_total',
       help: 'Partition flushes, by what triggered them (size, bytes, interval, pressure, shutdown).',

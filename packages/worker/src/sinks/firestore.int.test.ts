@@ -18,11 +18,11 @@ import { envelopeOf, events as freshEvents, ManualSubscriber, TEST_SETTINGS } fr
 import {
   DEFAULT_MAX_COMMIT_BYTES,
   eventDocument,
-  FirestoreDeadLetterStore,
   FirestoreEventSink,
   firestoreDocId,
   routedEventOf,
 } from './firestore.ts';
+import { FirestoreDeadLetterStore } from './firestore-dead-letters.ts';
 import {
   EMULATOR_MAX_REQUEST_BYTES,
   FIRESTORE_MAX_DOCUMENT_BYTES,

@@ -19,18 +19,16 @@ import {
   type DeadLetterStore,
   type ErrorRow,
   type ErrorType,
+  errorFileKey,
+  errorsRoot,
   listAll,
   ObjectExistsError,
   type ObjectStore,
+  parseKey,
+  replayLedgerKey,
+  replaysRoot,
   toErrorRow,
 } from '@eventkit/shared';
-import {
-  errorFileKey,
-  errorsPrefix,
-  parseErrorFileKey,
-  replayLedgerKey,
-  replayLedgerPrefix,
-} from './layout.ts';
 import type { ReplayLedger } from './replay-ledger.ts';
 
 export interface ObjectStoreDeadLetterStoreOptions {
@@ -110,7 +108,7 @@ export class ObjectStoreDeadLetterStore implements DeadLetterStore, ReplayLedger
   }
 
   async *scan(filter: DeadLetterFilter = {}): AsyncIterable<DeadLetter> {
-    const base = errorsPrefix(this.#o.prefix);
+    const base = errorsRoot(this.#o.prefix);
     const since = filter.since?.getTime();
     const sinceDay = filter.since?.toISOString().slice(0, 10);
     // Folders before the day of `since` hold only letters written (so failed) earlier.
@@ -124,8 +122,8 @@ export class ObjectStoreDeadLetterStore implements DeadLetterStore, ReplayLedger
       return letters.sort((a, b) => Date.parse(a.failedAt) - Date.parse(b.failedAt));
     };
     for await (const info of listAll(this.#o.store, base, startAfter ? { startAfter } : {})) {
-      const parsed = parseErrorFileKey(this.#o.prefix, info.key);
-      if (!parsed) continue;
+      const parsed = parseKey(this.#o.prefix, info.key);
+      if (parsed?.table !== 'errors') continue;
       if (filter.errorType && parsed.errorType !== filter.errorType) continue;
       if (sinceDay && parsed.date < sinceDay) continue;
       if (parsed.date !== folder) {
@@ -156,7 +154,7 @@ export class ObjectStoreDeadLetterStore implements DeadLetterStore, ReplayLedger
 
   async replayed(): Promise<Set<string>> {
     const ids = new Set<string>();
-    for await (const info of listAll(this.#o.store, replayLedgerPrefix(this.#o.prefix))) {
+    for await (const info of listAll(this.#o.store, replaysRoot(this.#o.prefix))) {
       const text = (await this.#o.store.get(info.key)).toString('utf8');
       for (const line of text.split('\n')) {
         if (line.trim() !== '') ids.add((JSON.parse(line) as { id: string }).id);

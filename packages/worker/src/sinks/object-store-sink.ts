@@ -8,11 +8,12 @@
 import {
   type EventBatch,
   type EventSink,
+  eventFileKey,
+  keyPrefix,
   ObjectExistsError,
   type ObjectStore,
   type WriteReceipt,
 } from '@eventkit/shared';
-import { eventFileKey, keyPrefix } from './layout.ts';
 import type { ParquetEncoder } from './parquet.ts';
 
 export interface ObjectStoreEventSinkOptions {

@@ -1,6 +1,5 @@
 // Reading back what the object-store sinks wrote, for the contract suites.
-import { listAll, type ObjectStore, type RoutedEvent } from '@eventkit/shared';
-import { keyPrefix } from './layout.ts';
+import { keyPrefix, listAll, type ObjectStore, type RoutedEvent } from '@eventkit/shared';
 import { type ParquetEncoder, rowToRoutedEvent } from './parquet.ts';
 
 /** Every event in every Parquet file under `{prefix}events/`. */

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { objectStoreContract } from '../../contracts/index.ts';
-import { ObjectExistsError, PreconditionFailedError, storageKeyPrefix } from '../../ports/object-store.ts';
+import { ObjectExistsError, PreconditionFailedError } from '../../ports/object-store.ts';
 import { MemoryObjectStore } from '../memory/memory-object-store.ts';
 import { FileObjectStore, InvalidObjectKeyError } from './file-object-store.ts';
 
@@ -107,15 +107,5 @@ describe('FileObjectStore conditional writes across processes', () => {
       'no lock or temporary left',
     );
     await fs.rm(root, { recursive: true, force: true });
-  });
-});
-
-describe('storageKeyPrefix', () => {
-  test('one prefix for writers and readers: no leading slash, one trailing slash, or nothing', () => {
-    assert.equal(storageKeyPrefix(''), '');
-    assert.equal(storageKeyPrefix('/'), '');
-    assert.equal(storageKeyPrefix('tenant'), 'tenant/');
-    assert.equal(storageKeyPrefix('/tenant/'), 'tenant/');
-    assert.equal(storageKeyPrefix('a/b//'), 'a/b/');
   });
 });

@@ -1,0 +1,17 @@
+export {
+  DAY_MS,
+  errorFileKey,
+  errorsRoot,
+  eventFileKey,
+  eventsRoot,
+  formatDay,
+  HOUR_MS,
+  type KeyParts,
+  keyPrefix,
+  type ParsedKey,
+  parseDay,
+  parseKey,
+  replayLedgerKey,
+  replaysRoot,
+  streamRoot,
+} from './object-keys.ts';
