@@ -158,10 +158,10 @@ async function encodeRun(
 async function benchEncoding(): Promise<Figure> {
   const encoder = await ParquetEncoder.create();
   try {
-    await encoder.encode(eventsFrom(0, 1000)); // warm up the threads
+    await encoder.encode(eventsFrom(0, 1000)); // warm up
     const runs = [];
     for (let r = 0; r < RUNS; r++) runs.push(await encodeRun(encoder));
-    log(`encoding: ${runs[0]?.bytesPerEvent} bytes per event, ${encoder.threads} thread(s)`);
+    log(`encoding: ${runs[0]?.bytesPerEvent} bytes per event`);
     figure(
       'encode_cpu',
       'Parquet encoding, events per CPU-second',

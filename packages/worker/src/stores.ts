@@ -30,7 +30,6 @@ export type StoreConfig = Pick<
   | 'firestoreEmulatorHost'
   | 'dataDir'
   | 'workerId'
-  | 'encoderThreads'
 >;
 
 /** The stores of the configured event store. `events: false` skips the Parquet encoder (dlq commands). */
@@ -47,8 +46,7 @@ export async function createStores(config: StoreConfig, options: { events?: bool
     };
   }
   const store = config.eventStore === 'gcs' ? await gcsStore(config) : new FileObjectStore(config.dataDir);
-  const encoder =
-    options.events === false ? undefined : await ParquetEncoder.create({ threads: config.encoderThreads });
+  const encoder = options.events === false ? undefined : await ParquetEncoder.create();
   const prefix = config.storagePrefix;
   const sink = encoder
     ? new ObjectStoreEventSink({ kind: config.eventStore, store, encoder, prefix, workerId: config.workerId })

@@ -12,7 +12,7 @@
 //   camelCase, which is also what commander hands back (`ringBufferDbPath`);
 // - durations are seconds (floats allowed, as in the seed), sizes are bytes;
 // - an empty variable counts as unset.
-import { availableParallelism, hostname } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
   DEFAULT_MAX_BATCH_EVENTS,
@@ -580,16 +580,6 @@ export const SETTINGS = {
     roles: ['worker'],
     parser: bytes(1024, 512 * 1024 * 1024),
     default: 8 * 1024 * 1024,
-  }),
-  encoderThreads: setting({
-    env: 'EVENTKIT_ENCODER_THREADS',
-    description:
-      'Threads that encode Parquet files (gcs, file), off the event loop; 0 encodes on the event loop. Each costs some memory (its own JavaScript heap).',
-    group: 'Worker (event loader)',
-    roles: ['worker'],
-    parser: integer(0, 64),
-    default: () => Math.max(1, availableParallelism() - 1),
-    defaultText: 'the CPU cores but one, at least 1',
   }),
   maxDeliveryAttempts: setting({
     env: 'EVENTKIT_MAX_DELIVERY_ATTEMPTS',

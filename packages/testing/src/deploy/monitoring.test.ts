@@ -108,6 +108,7 @@ describe('deploy/monitoring', () => {
   test('logs-based loader metrics are defined in deploy/terraform, on messages the loader logs', () => {
     const tf = read('deploy/terraform/monitoring.tf');
     const loader = read('packages/loader/src/core/loader.ts');
+    const report = read('packages/loader/src/core/report.ts');
     for (const { where, expr } of exprs) {
       for (const m of expr.matchAll(/logging_googleapis_com:user_([a-z_]+?)(?:_bucket|_sum|_count)?\b/g)) {
         const name = m[1] as string;
@@ -118,13 +119,14 @@ describe('deploy/monitoring', () => {
         );
       }
     }
-    // The summary line: finish(report, started, 'load_run') logs load_run_finished / load_run_failed
-    // with these fields, which the metrics extract.
-    assert.match(loader, /finish\(report, started, 'load_run'\)/);
-    assert.match(loader, /`\$\{what\}_finished`/);
-    assert.match(loader, /`\$\{what\}_failed`/);
+    // The summary line: a run ('load_run') ends in finishReport (report.ts), which logs
+    // load_run_finished / load_run_failed with these fields, which the metrics extract.
+    assert.match(loader, /#run\('load_run'/);
+    assert.match(loader, /finishReport\(report, started, what,/);
+    assert.match(report, /`\$\{what\}_finished`/);
+    assert.match(report, /`\$\{what\}_failed`/);
     for (const field of ['rows_inserted', 'duration_ms']) {
-      assert.match(loader, new RegExp(`${field}:`), `the summary has ${field}`);
+      assert.match(report, new RegExp(`${field}:`), `the summary has ${field}`);
       assert.match(tf, new RegExp(`EXTRACT\\(jsonPayload\\.${field}\\)`));
     }
     assert.match(

@@ -100,7 +100,7 @@ describe('Parquet encoding', () => {
     });
   });
 
-  test('files requested together each hold only their own events', async () => {
+  test('files requested together are encoded in one round, each file holding only its own events', async () => {
     const batches = Array.from({ length: 4 }, (_, b) =>
       Array.from({ length: 250 + b }, (_, i) => sampleEvent(b * 1000 + i)),
     );
@@ -119,7 +119,7 @@ describe('Parquet encoding', () => {
     }
   });
 
-  test('of files requested together, only the one with an unstorable event is refused', async () => {
+  test('in a shared round, only the file with an unstorable event is refused', async () => {
     const good = [sampleEvent(1), sampleEvent(2)];
     const broken = sampleEvent(3);
     broken.event = { ...broken.event, sentAt: 'not a time' };
