@@ -244,6 +244,20 @@ describe('rules between settings fail fast', () => {
     );
   });
 
+  test('the duckdb warehouse with the gcs event store: a warning at start, naming the fix', () => {
+    const gcs = { GCP_GCS_BUCKET: 'events-bucket', EVENTKIT_EVENT_STORE: 'gcs' };
+    const { warnings } = loadLoaderConfig({ ...gcs, EVENTKIT_WAREHOUSE: 'duckdb' });
+    assert.ok(
+      warnings.some((w) => /EVENTKIT_WAREHOUSE=duckdb .* every load will fail; use "bigquery"/.test(w)),
+      warnings.join('\n'),
+    );
+    // Its neighbours say nothing: duckdb on files, bigquery on gcs.
+    assert.deepEqual(loadLoaderConfig({ EVENTKIT_WAREHOUSE: 'duckdb' }).warnings, []);
+    const bq = loadLoaderConfig({ ...gcs, GCP_PROJECT_ID: 'p', GCP_BIGQUERY_DATASET: 'd' });
+    assert.equal(bq.config.warehouse, 'bigquery');
+    assert.deepEqual(bq.warnings, []);
+  });
+
   test('firestore without a project', () => {
     const err = configError(() => loadDevConfig({ EVENTKIT_EVENT_STORE: 'firestore' }));
     assert.equal(err.variable, 'GCP_PROJECT_ID');

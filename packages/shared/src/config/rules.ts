@@ -69,6 +69,14 @@ export function checkRules(role: Role, v: Values, warnings: string[]): void {
         fail('gcpBigqueryDataset', `required when ${SETTINGS.warehouse.env} is "bigquery"`);
       }
     }
+    // DuckDB reads gs:// only through an extension it downloads at run time and HMAC keys, and
+    // never from an emulator: every load would fail, long after the start. A warning, not an
+    // error: listing, status and the lease work (a test of the lease over GCS relies on it).
+    if (v.warehouse === 'duckdb' && v.eventStore === 'gcs') {
+      warnings.push(
+        `${SETTINGS.warehouse.env}=duckdb reads event files from the data directory (${SETTINGS.eventStore.env}=file): with files in GCS every load will fail; use "bigquery"`,
+      );
+    }
   }
 
   if (writesEvents && Number(v.eventloaderBatchSize) > Number(v.bufferMaxSize)) {
