@@ -8,9 +8,9 @@ import {
   loadGatewayConfig,
   runCli,
 } from '@eventkit/shared';
+import { walDrain, walInspect, walStatus } from './commands/wal.ts';
 import { serve } from './main.ts';
 import { VERSION } from './version.ts';
-import { walDrain, walInspect, walStatus } from './wal/commands.ts';
 
 const program = createProgram({
   name: 'eventkit-gateway',

@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import { CliError, type GatewayConfig, loggerFor } from '@eventkit/shared';
 import { createPubSubClient, ensureTopic, PubSubPublisher } from '@eventkit/shared/pubsub';
 import { Publisher } from '../publisher/publisher.ts';
-import { WalStore } from './store.ts';
-import { WriteAheadLog } from './wal.ts';
+import { WalStore } from '../wal/store.ts';
+import { WriteAheadLog } from '../wal/wal.ts';
 
 function openExisting(path: string, readOnly: boolean): WalStore {
   if (!fs.existsSync(path)) throw new CliError(`no WAL at ${path} (EVENTKIT_RING_BUFFER_DB_PATH)`, 1);

@@ -1,0 +1,90 @@
+// Whether the gateway takes events now, and what its probes answer: the one
+// place that decides 429 / 503, /ready and /health (http/app.ts asks it).
+//   refusal   shutting down or the WAL thread dead → 503; backlog over its
+//             high-water mark → 429 with Retry-After
+//   notReady  the same, and for WRITE_FAILURE_NOT_READY_MS after a failed
+//             WAL write
+//   unhealthy only the dead WAL thread: a restart is the cure
+import type { GatewayConfig } from '@eventkit/shared';
+import type { GatewayState, Refusal } from './http/app.ts';
+import type { WriteAheadLog } from './wal/wal.ts';
+
+/** Seconds a client is asked to wait when the WAL backlog is over its high-water mark. */
+export const BACKLOG_RETRY_AFTER = 10;
+
+/**
+ * After a WAL write fails (a full disk, an I/O error: the thread lives on and
+ * a later write may succeed), /ready answers 503 this long, so a load
+ * balancer sends traffic to the gateways that can take it; then it is ready
+ * again and the next write tries the disk anew. /health stays 200: a restart
+ * does not free a disk.
+ */
+export const WRITE_FAILURE_NOT_READY_MS = 5_000;
+
+export type AdmissionSettings = Pick<GatewayConfig, 'walMaxPendingEvents' | 'walMaxPendingBytes'>;
+
+export class Admission implements GatewayState {
+  readonly #wal: WriteAheadLog;
+  readonly #settings: AdmissionSettings;
+  #shuttingDown = false;
+  #lastWriteFailure: { at: number; message: string } | undefined;
+
+  constructor(wal: WriteAheadLog, settings: AdmissionSettings) {
+    this.#wal = wal;
+    this.#settings = settings;
+  }
+
+  /** From now on new events get 503 and /ready fails (SIGTERM, shutdown). */
+  beginShutdown(): void {
+    this.#shuttingDown = true;
+  }
+
+  writeFailed(err: unknown): void {
+    this.#lastWriteFailure = { at: Date.now(), message: (err as Error).message };
+  }
+
+  writeSucceeded(): void {
+    this.#lastWriteFailure = undefined;
+  }
+
+  refusal(): Refusal | undefined {
+    if (this.#shuttingDown)
+      return { status: 503, code: 'unavailable', message: 'the gateway is shutting down', retryAfter: 2 };
+    if (!this.#wal.healthy)
+      return { status: 503, code: 'unavailable', message: 'the WAL is not writable', retryAfter: 5 };
+    const why = this.#backlog();
+    return why
+      ? { status: 429, code: 'rate_limited', message: why, retryAfter: BACKLOG_RETRY_AFTER }
+      : undefined;
+  }
+
+  notReady(): string | undefined {
+    if (this.#shuttingDown) return 'the gateway is shutting down';
+    if (!this.#wal.healthy) return 'the WAL is not writable';
+    return this.#writeFailing() ?? this.#backlog();
+  }
+
+  unhealthy(): string | undefined {
+    const failure = this.#wal.failure;
+    return failure
+      ? `the WAL failed and nothing can be accepted or published: ${failure.message}`
+      : undefined;
+  }
+
+  #writeFailing(): string | undefined {
+    const f = this.#lastWriteFailure;
+    if (!f || Date.now() - f.at >= WRITE_FAILURE_NOT_READY_MS) return undefined;
+    return `the last WAL write failed ${Date.now() - f.at} ms ago: ${f.message}`;
+  }
+
+  #backlog(): string | undefined {
+    const { walMaxPendingEvents, walMaxPendingBytes } = this.#settings;
+    if (this.#wal.pendingCount >= walMaxPendingEvents) {
+      return `the WAL holds ${this.#wal.pendingCount} unpublished events, at its high-water mark (EVENTKIT_WAL_MAX_PENDING_EVENTS=${walMaxPendingEvents})`;
+    }
+    if (this.#wal.pendingBytes >= walMaxPendingBytes) {
+      return `the WAL holds ${this.#wal.pendingBytes} unpublished bytes, at its high-water mark (EVENTKIT_WAL_MAX_PENDING_BYTES=${walMaxPendingBytes})`;
+    }
+    return undefined;
+  }
+}
