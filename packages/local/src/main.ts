@@ -18,6 +18,7 @@ import {
   type DevConfig,
   type FlowControl,
   type LoaderConfig,
+  type Logger,
   logConfigWarnings,
   loggerFor,
   MemoryQueue,
@@ -45,6 +46,36 @@ export interface DevOptions {
   out: NodeJS.WritableStream;
 }
 
+const ASYNC_WORKERS_IGNORED =
+  'EVENTKIT_ASYNC_WORKERS has no effect: the in-process worker is bounded by its flow control instead';
+
+/** The banner and a live status line on a terminal; a start line and a status line every 30 s in logs. */
+function announce(
+  config: DevConfig,
+  options: DevOptions,
+  logger: Logger,
+  what: { status: StatusLine; loader: boolean; queue: string },
+): StatusLine {
+  const { status } = what;
+  if (options.interactive) {
+    options.out.write(banner(config, { loader: what.loader, queue: what.queue }));
+    status.start(options.out);
+  } else {
+    logger.info(
+      {
+        url: `http://${config.host}:${config.port}`,
+        data_dir: config.dataDir,
+        queue: what.queue,
+        event_store: config.eventStore,
+        warehouse: what.loader ? config.warehouse : 'disabled',
+      },
+      'dev_started',
+    );
+    status.logEvery(30_000, logger);
+  }
+  return status;
+}
+
 export async function runDev(
   config: DevConfig,
   warnings: readonly string[],
@@ -53,11 +84,7 @@ export async function runDev(
   const logger = loggerFor(config, 'eventkit-dev');
   logConfigWarnings(logger, [
     ...warnings,
-    ...(options.defaulted.has('asyncWorkers')
-      ? []
-      : [
-          'EVENTKIT_ASYNC_WORKERS has no effect: the in-process worker is bounded by its flow control instead',
-        ]),
+    ...(options.defaulted.has('asyncWorkers') ? [] : [ASYNC_WORKERS_IGNORED]),
   ]);
   const registry = createMetricsRegistry({ role: 'dev' });
   const queue = await openQueue(config);
@@ -95,23 +122,11 @@ export async function runDev(
   const loop = loader?.loop();
   const server = await listen(gateway.app.fetch, config.host, config.port);
 
-  const status = new StatusLine({ gateway, worker, registry });
-  if (options.interactive) {
-    options.out.write(banner(config, { loader: Boolean(loader), queue: queue.describe }));
-    status.start(options.out);
-  } else {
-    logger.info(
-      {
-        url: `http://${config.host}:${config.port}`,
-        data_dir: config.dataDir,
-        queue: queue.describe,
-        event_store: config.eventStore,
-        warehouse: loader ? config.warehouse : 'disabled',
-      },
-      'dev_started',
-    );
-    status.logEvery(30_000, logger);
-  }
+  const status = announce(config, options, logger, {
+    status: new StatusLine({ gateway, worker, registry }),
+    loader: Boolean(loader),
+    queue: queue.describe,
+  });
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));

@@ -238,20 +238,8 @@ export class BigQueryWarehouse implements Warehouse {
     };
   }
 
-  async load(job: LoadJob): Promise<LoadResult> {
-    const spec = specFor(job.table);
-    const target = targetOf(this.names, job.table);
-    const stagingName = `_eventkit_staging_${target}_${job.id}`;
-    const names: Qualified = {
-      target: this.#qualified(target),
-      staging: this.#qualified(stagingName),
-      ledger: this.#qualified(this.names.ledger),
-      keys: this.#qualified(keysTableName(target)),
-    };
-    const base = `eventkit_${job.id}_${shortHash(names.target)}`;
-    const uris = job.files.map((f) => f.uri);
-
-    // 0. Finished before (a rerun of a job whose merge committed): change nothing.
+  /** The result of a job that already committed (its merge, or the ledger's record of it), else undefined. */
+  async #finishedBefore(base: string, job: LoadJob, target: string): Promise<LoadResult | undefined> {
     const merged = await this.#jobs.findSucceeded(base, 'merge');
     if (merged.found) {
       const counted = (await this.#jobs.findSucceeded(base, 'count')).found;
@@ -271,6 +259,25 @@ export class BigQueryWarehouse implements Warehouse {
       const recorded = await this.#recorded(job, target);
       if (recorded) return { jobId: job.id, ...recorded, alreadyDone: true };
     }
+    return undefined;
+  }
+
+  async load(job: LoadJob): Promise<LoadResult> {
+    const spec = specFor(job.table);
+    const target = targetOf(this.names, job.table);
+    const stagingName = `_eventkit_staging_${target}_${job.id}`;
+    const names: Qualified = {
+      target: this.#qualified(target),
+      staging: this.#qualified(stagingName),
+      ledger: this.#qualified(this.names.ledger),
+      keys: this.#qualified(keysTableName(target)),
+    };
+    const base = `eventkit_${job.id}_${shortHash(names.target)}`;
+    const uris = job.files.map((f) => f.uri);
+
+    // 0. Finished before (a rerun of a job whose merge committed): change nothing.
+    const before = await this.#finishedBefore(base, job, target);
+    if (before) return before;
 
     // 1. A fresh staging table. If it already existed, an earlier run's load into
     //    it may be reused; if it had to be created, any such load's rows are gone.
@@ -291,16 +298,7 @@ export class BigQueryWarehouse implements Warehouse {
     const counts = await this.#jobs.rows<CountRow>(countJob);
     const rowsByUri = new Map(counts.map((r) => [r.uri, Number(r.row_count)]));
     const rowsRead = counts.reduce((n, r) => n + Number(r.row_count), 0);
-    const mins = counts.map((r) => toDate(r.min_time)).filter((d): d is Date => d !== undefined);
-    const maxs = counts.map((r) => toDate(r.max_time)).filter((d): d is Date => d !== undefined);
-    const window =
-      mins.length > 0
-        ? dedupWindow(
-            new Date(Math.min(...mins.map(Number))),
-            new Date(Math.max(...maxs.map(Number))),
-            job.dedupWindowDays,
-          )
-        : undefined;
+    const window = windowOf(counts, job.dedupWindowDays);
 
     // 4. Merge and record, in one transaction.
     const params = [
@@ -458,4 +456,12 @@ function toDate(v: unknown): Date | undefined {
     typeof v === 'object' && 'value' in (v as object) ? String((v as { value: unknown }).value) : String(v);
   const d = new Date(text);
   return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+/** The dedup window around the files' event times (undefined when they hold no rows). */
+function windowOf(counts: readonly CountRow[], days: number) {
+  const mins = counts.map((r) => toDate(r.min_time)).filter((d): d is Date => d !== undefined);
+  const maxs = counts.map((r) => toDate(r.max_time)).filter((d): d is Date => d !== undefined);
+  if (mins.length === 0) return undefined;
+  return dedupWindow(new Date(Math.min(...mins.map(Number))), new Date(Math.max(...maxs.map(Number))), days);
 }
