@@ -4,6 +4,7 @@
 // bench/results/latest.{json,md}, the SVG charts beside them, and the
 // README's Performance table.
 //   node scripts/run-bench.ts [filter...]   (with a filter: prints only)
+//   node scripts/run-bench.ts --render      (charts and README again from bench/results/latest.json)
 import { spawnSync } from 'node:child_process';
 import { existsSync, globSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,6 +14,13 @@ import { type BenchReport, type BenchRun, charts, markdown, updateReadme } from 
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filters = process.argv.slice(2);
+if (filters[0] === '--render') {
+  const run = JSON.parse(
+    readFileSync(path.join(root, 'bench', 'results', 'latest.json'), 'utf8'),
+  ) as BenchRun;
+  await publish(run);
+  process.exit(0);
+}
 const benches = globSync('packages/*/bench/*.bench.ts', { cwd: root })
   .sort()
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
@@ -61,12 +69,18 @@ const run: BenchRun = {
   benches: reports,
   failed,
 };
-const summary = markdown(run);
 if (filters.length > 0) {
   console.log(
-    `\n${summary}\n(a filtered run: bench/results and the README are left as they were; figures in ${tmp})`,
+    `\n${markdown(run)}\n(a filtered run: bench/results and the README are left as they were; figures in ${tmp})`,
   );
 } else {
+  await publish(run);
+}
+process.exit(failed.length > 0 ? 1 : 0);
+
+/** bench/results/latest.{json,md}, the charts, and the README's Performance table. */
+async function publish(run: BenchRun): Promise<void> {
+  const summary = markdown(run);
   const dir = path.join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'latest.json'), `${JSON.stringify(run, null, 2)}\n`);
@@ -79,4 +93,3 @@ if (filters.length > 0) {
     `\n${summary}\nbench: results in bench/results/ (${images.map((c) => c.file).join(', ')}), README updated`,
   );
 }
-process.exit(failed.length > 0 ? 1 : 0);
