@@ -1,0 +1,82 @@
+import {
+  DEFAULT_MAX_BATCH_EVENTS,
+  DEFAULT_MAX_EVENT_BYTES,
+  DEFAULT_MAX_REQUEST_BYTES,
+} from '../../event/limits.ts';
+import { bytes, corsOrigins, integer, keyValueMap, text } from '../parsers.ts';
+import { SOURCE_NAME, setting } from './define.ts';
+
+export const GATEWAY_HTTP_SETTINGS = {
+  // ── Gateway HTTP ───────────────────────────────────────────────────────────
+  host: setting({
+    env: 'EVENTKIT_HOST',
+    description:
+      'Interface the HTTP server binds. All interfaces for the gateway (containers); loopback only for the local mode.',
+    group: 'Gateway HTTP',
+    roles: ['gateway'],
+    parser: text({
+      metavar: '<host>',
+      expected: 'a host name or IP address',
+      pattern: /^[A-Za-z0-9.:[\]-]+$/,
+    }),
+    default: (ctx) => (ctx.role === 'dev' ? '127.0.0.1' : '0.0.0.0'),
+    defaultText: '0.0.0.0 (dev: 127.0.0.1)',
+  }),
+  port: setting({
+    env: 'EVENTKIT_PORT',
+    description: 'TCP port of the HTTP API (collect, Segment routes, health, ready, metrics).',
+    group: 'Gateway HTTP',
+    roles: ['gateway'],
+    parser: integer(1, 65535),
+    default: 8000,
+  }),
+  writeKeys: setting({
+    env: 'EVENTKIT_WRITE_KEYS',
+    description:
+      'Accepted write keys and the source each stands for: key1=source1,key2=source2. Unset: the gateway is open (as the seed) and events get source "default".',
+    group: 'Gateway HTTP',
+    roles: ['gateway'],
+    parser: keyValueMap({
+      expected: 'comma-separated key=source pairs',
+      metavar: '<key=source,...>',
+      valuePattern: SOURCE_NAME,
+      valueExpected: 'source names are 1–64 letters, digits, ".", "_" or "-"',
+    }),
+    optional: true,
+    secret: true,
+    defaultText: '— (open: no key needed)',
+  }),
+  corsOrigins: setting({
+    env: 'EVENTKIT_CORS_ORIGINS',
+    description: 'Browser origins allowed by CORS: * (any) or a comma-separated list of origins.',
+    group: 'Gateway HTTP',
+    roles: ['gateway'],
+    parser: corsOrigins(),
+    default: ['*'],
+  }),
+  maxEventBytes: setting({
+    env: 'EVENTKIT_MAX_EVENT_BYTES',
+    description: 'Largest event (its JSON in UTF-8) accepted; larger ones are rejected (Segment: 32 KB).',
+    group: 'Gateway HTTP',
+    roles: ['gateway', 'worker'],
+    parser: bytes(256, 10 * 1024 * 1024),
+    default: DEFAULT_MAX_EVENT_BYTES,
+  }),
+  maxRequestBytes: setting({
+    env: 'EVENTKIT_MAX_REQUEST_BYTES',
+    description:
+      'Largest request body after decompression; larger ones get 413 (Segment: 500 KB). Also caps gzip inflation.',
+    group: 'Gateway HTTP',
+    roles: ['gateway'],
+    parser: bytes(1024, 64 * 1024 * 1024),
+    default: DEFAULT_MAX_REQUEST_BYTES,
+  }),
+  maxBatchEvents: setting({
+    env: 'EVENTKIT_MAX_BATCH_EVENTS',
+    description: 'Most events in one request; more get 400 too_many_events (Segment: 2,500).',
+    group: 'Gateway HTTP',
+    roles: ['gateway'],
+    parser: integer(1, 100_000),
+    default: DEFAULT_MAX_BATCH_EVENTS,
+  }),
+} as const;
