@@ -32,7 +32,9 @@ import type {
 } from '@eventkit/shared';
 import { silentLogger, WarehouseConfigError } from '@eventkit/shared';
 import type { BigQuery } from '@google-cloud/bigquery';
-import { dedupWindow, specFor, type TableNames, type TableSpec, tableNames, targetOf } from '../tables.ts';
+import { specFor, type TableNames, type TableSpec, tableNames, targetOf } from '../tables.ts';
+import { type CountRow, DAY_MS, oldestFolderDay, toDate, windowOf } from './counts.ts';
+import { externalFiles, loadConfig, queryConfig } from './job-configs.ts';
 import { BigQueryJobError, JobRunner, type JobRunnerOptions } from './jobs.ts';
 import {
   ledgerRowsParam,
@@ -86,15 +88,6 @@ export interface BigQueryWarehouseOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Test seams. */
   hooks?: { afterLoad?: (job: LoadJob) => void | Promise<void> };
-}
-
-const DAY_MS = 86_400_000;
-
-interface CountRow {
-  uri: string;
-  row_count: number;
-  min_time: { value: string } | Date | string | null;
-  max_time: { value: string } | Date | string | null;
 }
 
 export class BigQueryWarehouse implements Warehouse {
@@ -384,84 +377,3 @@ function ignoreConflict(err: unknown): void {
 }
 
 const shortHash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 8);
-
-function queryConfig(sql: string, params: QueryParameter[], extra: object = {}) {
-  return {
-    query: {
-      query: sql,
-      useLegacySql: false,
-      ...(params.length > 0 ? { parameterMode: 'NAMED', queryParameters: params } : {}),
-      ...extra,
-    },
-  };
-}
-
-function sourceFormat(spec: TableSpec): string {
-  return spec.format === 'parquet' ? 'PARQUET' : 'NEWLINE_DELIMITED_JSON';
-}
-
-function loadConfig(
-  spec: TableSpec,
-  uris: string[],
-  destination: { projectId: string; datasetId: string; tableId: string },
-) {
-  return {
-    load: {
-      sourceUris: uris,
-      sourceFormat: sourceFormat(spec),
-      destinationTable: destination,
-      schema: { fields: stagingFields(spec) },
-      createDisposition: 'CREATE_NEVER',
-      writeDisposition: 'WRITE_TRUNCATE',
-      // Said out loud, though they are the defaults: a column the staging schema
-      // does not know (a Parquet column, an NDJSON field) fails the load instead
-      // of being dropped, so a drift between the worker's files and this schema
-      // is loud (schema.ts, stagingFields).
-      ignoreUnknownValues: false,
-      maxBadRecords: 0,
-    },
-  };
-}
-
-function externalFiles(spec: TableSpec, uris: string[]) {
-  return {
-    sourceUris: uris,
-    sourceFormat: sourceFormat(spec),
-    // Parquet describes itself; NDJSON needs the schema.
-    ...(spec.format === 'ndjson' ? { schema: { fields: stagingFields(spec) } } : {}),
-  };
-}
-
-/**
- * A day before the oldest `date=YYYY-MM-DD` folder among the keys: a file is
- * never loaded before it was written (a day of slack for clock skew, as for
- * loadedKeys). Undefined when a key has no date folder (then no pruning).
- */
-function oldestFolderDay(keys: readonly string[]): Date | undefined {
-  let oldest: number | undefined;
-  for (const key of keys) {
-    const m = /(?:^|\/)date=(\d{4}-\d{2}-\d{2})\//.exec(key);
-    if (!m) return undefined;
-    const t = Date.parse(`${m[1]}T00:00:00Z`);
-    if (Number.isNaN(t)) return undefined;
-    oldest = oldest === undefined ? t : Math.min(oldest, t);
-  }
-  return oldest === undefined ? undefined : new Date(oldest - DAY_MS);
-}
-
-function toDate(v: unknown): Date | undefined {
-  if (v === null || v === undefined) return undefined;
-  if (v instanceof Date) return v;
-  const text =
-    typeof v === 'object' && 'value' in (v as object) ? String((v as { value: unknown }).value) : String(v);
-  const d = new Date(text);
-  return Number.isNaN(d.getTime()) ? undefined : d;
-}
-
-/** The dedup window around the files' event times (undefined when they hold no rows). */
-function windowOf(counts: readonly CountRow[], days: number) {
-  const mins = counts.map((r) => toDate(r.min_time)).filter((d): d is Date => d !== undefined);
-  const maxs = counts.map((r) => toDate(r.max_time)).filter((d): d is Date => d !== undefined);
-  if (mins.length === 0) return undefined;
-  return dedupWindow(new Date(Math.min(...mins.map(Number))), new Date(Math.max(...maxs.map(Number))), days);
-}
