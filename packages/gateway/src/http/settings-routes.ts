@@ -3,10 +3,8 @@
 // its cdnURL and sends events wherever `Segment.io.apiHost` says; the Rudder
 // browser SDK loads /sourceConfig/ from its configUrl.
 import type { Context, Hono } from 'hono';
+import { type Env, fail } from './context.ts';
 import type { WriteKeys } from './write-keys.ts';
-
-// biome-ignore lint/suspicious/noExplicitAny: any Hono env is fine here
-type AnyHono = Hono<any>;
 
 function publicBase(c: Context): { host: string; protocol: 'http' | 'https' } {
   const url = new URL(c.req.url);
@@ -16,12 +14,8 @@ function publicBase(c: Context): { host: string; protocol: 'http' | 'https' } {
   return { host, protocol };
 }
 
-export function registerSettingsRoutes(app: AnyHono, writeKeys: WriteKeys): void {
-  const notFound = (c: Context) =>
-    c.json(
-      { error: { code: 'not_found', message: 'unknown write key', requestId: c.get('requestId') ?? '' } },
-      404,
-    );
+export function registerSettingsRoutes(app: Hono<Env>, writeKeys: WriteKeys): void {
+  const notFound = (c: Context<Env>) => fail(c, 'not_found', 'unknown write key');
 
   app.get('/v1/projects/:writeKey/settings', (c) => {
     const writeKey = c.req.param('writeKey');

@@ -1,0 +1,49 @@
+// The app's contracts with the rest of the gateway: its limits, what it asks
+// the gateway's admission (refusal, readiness, liveness), and where accepted
+// events go (the WAL) before the response.
+import type { ErrorCode, Logger } from '@eventkit/shared';
+import type { IngestResult } from '../ingest/ingest.ts';
+import type { GatewayMetrics } from '../metrics.ts';
+import type { WriteKeys } from './write-keys.ts';
+
+export interface Limits {
+  maxEventBytes: number;
+  maxRequestBytes: number;
+  maxBatchEvents: number;
+}
+
+/** Why the gateway refuses new events right now (backlog, shutdown, WAL failure), if it does. */
+export interface Refusal {
+  status: 429 | 503;
+  code: ErrorCode;
+  message: string;
+  /** Seconds, for Retry-After. */
+  retryAfter: number;
+}
+
+export interface GatewayState {
+  refusal(): Refusal | undefined;
+  /** Readiness: undefined when ready, else why not. */
+  notReady(): string | undefined;
+  /**
+   * Liveness: undefined while the process can do its job, else why it cannot
+   * (the WAL thread died): /health then fails so the orchestrator restarts it.
+   */
+  unhealthy(): string | undefined;
+}
+
+/** Where accepted events and dead letters go before the response (the WAL). Rejects on failure. */
+export interface AcceptSink {
+  accept(result: IngestResult, receivedAt: Date): Promise<void>;
+}
+
+export interface AppDeps {
+  limits: Limits;
+  corsOrigins: readonly string[];
+  writeKeys: WriteKeys;
+  sink: AcceptSink;
+  state: GatewayState;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  renderMetrics: () => Promise<{ contentType: string; body: string }>;
+}
