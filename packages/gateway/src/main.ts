@@ -3,7 +3,7 @@
 // signals and the network listener.
 
 import { createMetricsRegistry, type GatewayConfig, logConfigWarnings, loggerFor } from '@eventkit/shared';
-import { createPubSubClient, ensureTopic, PubSubPublisher } from '@eventkit/shared/pubsub';
+import { openPubSub } from '@eventkit/shared/pubsub';
 import { createGateway } from './gateway.ts';
 import { listen } from './http/server.ts';
 
@@ -12,13 +12,8 @@ export async function serve(config: GatewayConfig, warnings: readonly string[]):
   logConfigWarnings(logger, warnings);
   const registry = createMetricsRegistry({ role: 'gateway' });
 
-  // The config loader guarantees a project id for the gateway (Pub/Sub needs one).
-  const pubsub = createPubSubClient({
-    projectId: config.gcpProjectId ?? '',
-    emulatorHost: config.pubsubEmulatorHost,
-  });
-  await ensureTopic(pubsub, config.pubsubTopic, { create: config.pubsubCreate });
-  const queue = new PubSubPublisher({ pubsub, topic: config.pubsubTopic });
+  const pubsub = openPubSub(config);
+  const queue = await pubsub.publisher();
 
   const gateway = await createGateway({ settings: config, queue, logger, registry });
   gateway.start();

@@ -25,13 +25,7 @@ import {
   type QueuePublisher,
   type QueueSubscriber,
 } from '@eventkit/shared';
-import {
-  createPubSubClient,
-  ensureSubscription,
-  ensureTopic,
-  PubSubPublisher,
-  PubSubSubscriber,
-} from '@eventkit/shared/pubsub';
+import { openPubSub, PubSubSubscriber } from '@eventkit/shared/pubsub';
 import { createStores, createWorker, workerSettingsFromConfig } from '@eventkit/worker';
 import { banner } from './banner.ts';
 import { StatusLine } from './status-line.ts';
@@ -195,16 +189,10 @@ async function openQueue(config: DevConfig): Promise<OpenQueue> {
       close: () => memory.close(),
     };
   }
-  const pubsub = createPubSubClient({
-    projectId: config.gcpProjectId ?? '',
-    emulatorHost: config.pubsubEmulatorHost,
-  });
-  await ensureTopic(pubsub, config.pubsubTopic, { create: config.pubsubCreate });
-  await ensureSubscription(pubsub, {
-    topic: config.pubsubTopic,
-    subscription: config.pubsubSubscription,
-    create: config.pubsubCreate,
-  });
+  const opened = openPubSub(config);
+  const publisher = await opened.publisher();
+  await opened.ensureSubscription(config.pubsubSubscription);
+  const { pubsub } = opened;
   const flow = { maxMessages: config.pubsubMaxMessages, maxBytes: config.pubsubMaxBytes };
   const subscriber = new PubSubSubscriber({
     pubsub,
@@ -212,7 +200,6 @@ async function openQueue(config: DevConfig): Promise<OpenQueue> {
     flowControl: flow,
     streams: config.pubsubWorkers,
   });
-  const publisher = new PubSubPublisher({ pubsub, topic: config.pubsubTopic });
   return {
     publisher,
     subscriber,

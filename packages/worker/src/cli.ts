@@ -19,7 +19,7 @@ import {
   loggerFor,
   runCli,
 } from '@eventkit/shared';
-import { createPubSubClient, ensureTopic, PubSubPublisher } from '@eventkit/shared/pubsub';
+import { openPubSub } from '@eventkit/shared/pubsub';
 import type { Command } from 'commander';
 import { formatSummary, summarize } from './dlq/list.ts';
 import { replayDeadLetters } from './dlq/replay.ts';
@@ -110,15 +110,9 @@ dlqCommand(
     const logger = loggerFor(config, 'worker', 2);
     logConfigWarnings(logger, warnings);
     const stores = await createStores(config, { events: false });
-    const pubsub = flags.dryRun
-      ? undefined
-      : createPubSubClient({ projectId: config.gcpProjectId ?? '', emulatorHost: config.pubsubEmulatorHost });
+    const pubsub = flags.dryRun ? undefined : openPubSub(config);
     try {
-      let publisher: PubSubPublisher | undefined;
-      if (pubsub) {
-        await ensureTopic(pubsub, config.pubsubTopic, { create: config.pubsubCreate });
-        publisher = new PubSubPublisher({ pubsub, topic: config.pubsubTopic });
-      }
+      const publisher = pubsub ? await pubsub.publisher() : undefined;
       const summary = await replayDeadLetters({
         store: stores.deadLetters,
         ledger: stores.deadLetters,

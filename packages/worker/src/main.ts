@@ -9,7 +9,7 @@ import {
   loggerFor,
   type WorkerConfig,
 } from '@eventkit/shared';
-import { createPubSubClient, ensureSubscription, PubSubSubscriber } from '@eventkit/shared/pubsub';
+import { openPubSub, PubSubSubscriber } from '@eventkit/shared/pubsub';
 import { workerSettingsFromConfig } from './core/settings.ts';
 import { createWorker } from './core/worker.ts';
 import { cachedCheck, createOpsApp } from './ops/app.ts';
@@ -25,15 +25,9 @@ export async function run(config: WorkerConfig, warnings: readonly string[]): Pr
   const registry = createMetricsRegistry({ role: 'worker' });
   const settings = workerSettingsFromConfig(config);
 
-  const pubsub = createPubSubClient({
-    projectId: config.gcpProjectId ?? '',
-    emulatorHost: config.pubsubEmulatorHost,
-  });
-  await ensureSubscription(pubsub, {
-    topic: config.pubsubTopic,
-    subscription: config.pubsubSubscription,
-    create: config.pubsubCreate,
-  });
+  const opened = openPubSub(config);
+  await opened.ensureSubscription(config.pubsubSubscription);
+  const { pubsub } = opened;
   let stopReason: 'signal' | 'subscription_failed' | undefined;
   let requestStop!: () => void;
   const stopRequested = new Promise<void>((resolve) => {

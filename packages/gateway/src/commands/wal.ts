@@ -2,7 +2,7 @@
 // gateway is stopped (or, for status/inspect, running: SQLite allows readers).
 import fs from 'node:fs';
 import { CliError, type GatewayConfig, loggerFor } from '@eventkit/shared';
-import { createPubSubClient, ensureTopic, PubSubPublisher } from '@eventkit/shared/pubsub';
+import { openPubSub } from '@eventkit/shared/pubsub';
 import { Publisher } from '../publisher/publisher.ts';
 import { WalStore } from '../wal/store.ts';
 import { WriteAheadLog } from '../wal/wal.ts';
@@ -54,12 +54,8 @@ export function walInspect(config: GatewayConfig, limit: number, json: boolean):
 export async function walDrain(config: GatewayConfig): Promise<string> {
   openExisting(config.ringBufferDbPath, true).close();
   const logger = loggerFor(config, 'eventkit-gateway');
-  const pubsub = createPubSubClient({
-    projectId: config.gcpProjectId ?? '',
-    emulatorHost: config.pubsubEmulatorHost,
-  });
-  await ensureTopic(pubsub, config.pubsubTopic, { create: config.pubsubCreate });
-  const queue = new PubSubPublisher({ pubsub, topic: config.pubsubTopic });
+  const pubsub = openPubSub(config);
+  const queue = await pubsub.publisher();
   const wal = await WriteAheadLog.open(config.ringBufferDbPath, { sync: config.walSync });
   const before = wal.pendingCount;
   const publisher = new Publisher({

@@ -1,4 +1,5 @@
 export {
+  DEFAULT_ACK_DEADLINE_SECONDS,
   type EnsureOptions,
   type EnsureSubscriptionOptions,
   ensureSubscription,
@@ -7,6 +8,7 @@ export {
 } from './admin.ts';
 export { createPubSubClient, isEmulator, type PubSubClientOptions } from './client.ts';
 export { DeliveryCounter } from './delivery-counter.ts';
+export { type OpenedPubSub, openPubSub, type PubSubConfig } from './open.ts';
 export {
   DEFAULT_PUBLISH_BATCHING,
   type PubSubBatching,

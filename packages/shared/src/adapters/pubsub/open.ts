@@ -1,0 +1,48 @@
+// Pub/Sub as the configuration describes it: the one place every role's
+// composition opens it from (gateway serve and wal drain, worker run and dlq
+// replay, the local mode in pubsub mode), so a new queue touches shared and
+// one branch, not every role.
+import type { PubSub } from '@google-cloud/pubsub';
+import { ensureSubscription, ensureTopic } from './admin.ts';
+import { createPubSubClient } from './client.ts';
+import { PubSubPublisher } from './publisher.ts';
+
+/** The settings Pub/Sub is opened from (a role's resolved configuration has them). */
+export interface PubSubConfig {
+  readonly gcpProjectId?: string | undefined;
+  readonly pubsubEmulatorHost?: string | undefined;
+  readonly pubsubTopic: string;
+  readonly pubsubCreate: boolean;
+}
+
+export interface OpenedPubSub {
+  readonly pubsub: PubSub;
+  /** A publisher to the topic, created first when EVENTKIT_PUBSUB_CREATE says so. */
+  publisher(): Promise<PubSubPublisher>;
+  /** Makes sure the subscription exists (created with its topic when EVENTKIT_PUBSUB_CREATE says so). */
+  ensureSubscription(subscription: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function openPubSub(config: PubSubConfig): OpenedPubSub {
+  // The config loader guarantees a project id wherever Pub/Sub is used (rules.ts).
+  const pubsub = createPubSubClient({
+    projectId: config.gcpProjectId ?? '',
+    emulatorHost: config.pubsubEmulatorHost,
+  });
+  return {
+    pubsub,
+    async publisher() {
+      await ensureTopic(pubsub, config.pubsubTopic, { create: config.pubsubCreate });
+      return new PubSubPublisher({ pubsub, topic: config.pubsubTopic });
+    },
+    async ensureSubscription(subscription) {
+      await ensureSubscription(pubsub, {
+        topic: config.pubsubTopic,
+        subscription,
+        create: config.pubsubCreate,
+      });
+    },
+    close: () => pubsub.close(),
+  };
+}
