@@ -24,7 +24,6 @@ export {
   type RunReport,
 } from './core/report.ts';
 export {
-  createObjectStore,
   createWarehouse,
   type LoaderFromConfigOptions,
   loaderFromConfig,

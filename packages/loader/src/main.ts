@@ -11,11 +11,12 @@ import {
   type LoaderConfig,
   type Logger,
   type ObjectStore,
+  openObjectStore,
   type Registry,
   type Warehouse,
   WarehouseConfigError,
 } from '@eventkit/shared';
-import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
+
 import { formatStatus, formatTable, jsonRows, statusView } from './commands/format.ts';
 import { progressReporter } from './commands/progress.ts';
 import { createLoader, type Loader, loaderSettings } from './core/loader.ts';
@@ -28,18 +29,6 @@ import { DuckDbWarehouse } from './warehouse/duckdb/duckdb-warehouse.ts';
 import { queryDuckDb } from './warehouse/duckdb/query.ts';
 
 /** Where the worker's files are: the GCS bucket, or the same layout under the data directory. */
-export function createObjectStore(config: LoaderConfig): ObjectStore {
-  if (config.eventStore === 'gcs') {
-    if (!config.gcpGcsBucket) throw new CliError('GCP_GCS_BUCKET is required with the gcs event store', 2);
-    const storage = createStorageClient({
-      projectId: config.gcpProjectId,
-      emulatorUrl: config.storageEmulatorHost,
-    });
-    return new GcsObjectStore({ storage, bucket: config.gcpGcsBucket });
-  }
-  return new FileObjectStore(config.dataDir);
-}
-
 export async function createWarehouse(config: LoaderConfig, logger?: Logger): Promise<Warehouse> {
   // The config loader guarantees a dataset for bigquery and defaults it to `events` for duckdb.
   const dataset = config.gcpBigqueryDataset ?? 'events';
@@ -74,7 +63,7 @@ export async function loaderFromConfig(
   config: LoaderConfig,
   options: LoaderFromConfigOptions = {},
 ): Promise<Loader> {
-  const store = options.store ?? createObjectStore(config);
+  const store = options.store ?? (await openObjectStore(config));
   return createLoader({
     store,
     // The data directory is one machine's: a lease left by a dead local process is free at once.
@@ -169,7 +158,7 @@ export async function runCommand(config: LoaderConfig, logger: Logger, once: boo
 
 /** `release <key>`: deletes the file's quarantine record (core/quarantine.ts), so runs see it again. */
 export async function releaseCommand(config: LoaderConfig, key: string): Promise<string> {
-  const store = createObjectStore(config);
+  const store = await openObjectStore(config);
   const released = await new Quarantine(store, keyPrefix(config.storagePrefix)).release(key);
   if (!released) throw new CliError(`${key} is not quarantined (see eventkit-loader status)`, 1);
   return `released ${key}: the next run loads it if its folder is within the look-back; otherwise backfill its day`;

@@ -5,6 +5,7 @@
 
 export * from './adapters/local/index.ts';
 export * from './adapters/memory/index.ts';
+export { type ObjectStoreConfig, openObjectStore } from './adapters/open-object-store.ts';
 export * from './cli/index.ts';
 export * from './config/index.ts';
 export * from './envelope/index.ts';

@@ -8,7 +8,7 @@
 // Each store's client library is imported only when that store is configured:
 // the Firestore and Cloud Storage clients cost ~50 MiB of RSS each once
 // loaded, which a worker writing elsewhere should not carry.
-import { type EventSink, FileObjectStore, type ObjectStore, type WorkerConfig } from '@eventkit/shared';
+import { type EventSink, openObjectStore, type WorkerConfig } from '@eventkit/shared';
 import { ObjectStoreDeadLetterStore } from './sinks/object-store-dead-letters.ts';
 import { ObjectStoreEventSink } from './sinks/object-store-sink.ts';
 import { ParquetEncoder } from './sinks/parquet.ts';
@@ -45,7 +45,7 @@ export async function createStores(config: StoreConfig, options: { events?: bool
       close: () => db.terminate(),
     };
   }
-  const store = config.eventStore === 'gcs' ? await gcsStore(config) : new FileObjectStore(config.dataDir);
+  const store = await openObjectStore(config);
   const encoder = options.events === false ? undefined : await ParquetEncoder.create();
   const prefix = config.storagePrefix;
   const sink = encoder
@@ -58,14 +58,6 @@ export async function createStores(config: StoreConfig, options: { events?: bool
       await encoder?.close();
     },
   };
-}
-
-async function gcsStore(config: StoreConfig): Promise<ObjectStore & { check(): Promise<void> }> {
-  const { createStorageClient, GcsObjectStore } = await import('@eventkit/shared/gcs');
-  return new GcsObjectStore({
-    storage: createStorageClient({ projectId: config.gcpProjectId, emulatorUrl: config.storageEmulatorHost }),
-    bucket: config.gcpGcsBucket ?? '',
-  });
 }
 
 function unavailableSink(kind: string): EventSink {
