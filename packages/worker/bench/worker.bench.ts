@@ -31,7 +31,7 @@
 // writes their events twice, and they are deduplicated downstream.
 // Envelopes are 100 events each, as the gateway publishes them.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -43,7 +43,14 @@ import {
   PubSubPublisher,
   PubSubSubscriber,
 } from '@eventkit/shared/pubsub';
-import { startFakeGcs, startFirestoreEmulator, startPubsubEmulator } from '@eventkit/testing';
+import {
+  figure as benchFigure,
+  type Figure,
+  startFakeGcs,
+  startFirestoreEmulator,
+  startPubsubEmulator,
+  writeBenchReport,
+} from '@eventkit/testing';
 import { Firestore } from '@google-cloud/firestore';
 import { eventDocument, firestoreDocId } from '../src/sinks/firestore.ts';
 import { ParquetEncoder } from '../src/sinks/parquet.ts';
@@ -74,43 +81,17 @@ const log = (...a: unknown[]) => {
   if (!args.json) console.error('[bench]', ...a);
 };
 
-interface Figure {
-  id: string;
-  label: string;
-  unit: string;
-  median: number;
-  min: number;
-  max: number;
-  runs: number;
-  values: number[];
-  ceiling?: { label: string; median: number };
-  ratio?: number;
-}
-
 const figures: Figure[] = [];
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2);
-}
-
-/** Records a figure from its runs; with a ceiling figure, the ratio of the medians. */
+/** Records a figure from its runs (the shared bench figure); with a ceiling figure, the ratio of the medians. */
 function figure(id: string, label: string, unit: string, values: number[], ceiling?: Figure): Figure {
-  const f: Figure = {
+  const f = benchFigure(
     id,
     label,
     unit,
-    median: median(values),
-    min: Math.min(...values),
-    max: Math.max(...values),
-    runs: values.length,
     values,
-  };
-  if (ceiling) {
-    f.ceiling = { label: ceiling.label, median: ceiling.median };
-    f.ratio = Math.round((f.median / ceiling.median) * 100) / 100;
-  }
+    ceiling ? { ceiling: { label: ceiling.label, values: [ceiling.median] } } : {},
+  );
   figures.push(f);
   log(
     `${label}: median ${f.median} ${unit} (min ${f.min}, max ${f.max})${f.ratio ? `, ${f.ratio}× ${ceiling?.label}` : ''}`,
@@ -573,8 +554,8 @@ try {
     details,
     total_seconds: Math.round((Date.now() - started) / 1000),
   };
-  if (process.env.EVENTKIT_BENCH_OUT)
-    await writeFile(process.env.EVENTKIT_BENCH_OUT, `${JSON.stringify(report, null, 2)}\n`);
+  const { figures: _f, ...context } = report;
+  writeBenchReport({ bench: 'worker', figures, context });
   console.log(args.json ? JSON.stringify(report) : JSON.stringify(report, null, 2));
 } finally {
   await gcs.close();
