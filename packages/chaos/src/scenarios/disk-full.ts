@@ -8,10 +8,9 @@ import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Scenario } from '../context.ts';
 import { Load } from '../load.ts';
-import { measure } from '../measure.ts';
 import type { Pipeline } from '../pipeline.ts';
 import { sleep } from '../proc.ts';
-import { pipelineFor } from '../scenario-kit.ts';
+import { finish, pipelineFor } from '../scenario-kit.ts';
 
 function mountImage(img: string, mnt: string): void {
   mkdirSync(mnt, { recursive: true });
@@ -122,20 +121,7 @@ export const diskFull: Scenario = {
       } else {
         notes.push('/health answered 200 again after space was freed, without a restart');
       }
-      const faultEndedAt = Date.now();
-      const ackedAtFaultEnd = new Set(load.acked);
-      await sending;
-      await load.close();
-      return await measure({
-        scenario: this.name,
-        fault: this.fault,
-        pipeline,
-        load,
-        faultEndedAt,
-        ackedAtFaultEnd,
-        startedAt,
-        notes,
-      });
+      return await finish(this, { pipeline, load, sending, startedAt, notes });
     } finally {
       // Nothing may hold the mount when it goes.
       await pipeline?.killAll();

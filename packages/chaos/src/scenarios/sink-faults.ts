@@ -3,9 +3,8 @@
 // the connection (a timeout as the client sees it) for 15 s more.
 import type { Scenario } from '../context.ts';
 import { Load } from '../load.ts';
-import { measure } from '../measure.ts';
 import { sleep } from '../proc.ts';
-import { pipelineFor } from '../scenario-kit.ts';
+import { finish, pipelineFor } from '../scenario-kit.ts';
 
 const UPLOAD = /^\/upload\//;
 
@@ -37,22 +36,7 @@ export const sinkFaults: Scenario = {
     ctx.say('gcs-sink-faults: uploads hang 20 s and reset');
     await sleep(15_000);
     ctx.gcs.faults.clear();
-    const faultEndedAt = Date.now();
-    const ackedAtFaultEnd = new Set(load.acked);
-    await sending;
-    await load.close();
-    // Requests held when the fault ended are still answered by their rule (reset after 20 s).
-    await sleep(1000);
     const notes = [`${ctx.gcs.faults.injected - injectedBefore} upload requests failed by injection`];
-    return measure({
-      scenario: this.name,
-      fault: this.fault,
-      pipeline,
-      load,
-      faultEndedAt,
-      ackedAtFaultEnd,
-      startedAt,
-      notes,
-    });
+    return finish(this, { pipeline, load, sending, startedAt, notes });
   },
 };
