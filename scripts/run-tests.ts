@@ -10,9 +10,11 @@
 //
 // Under CI=true a skipped (or todo) test fails the run, unless its file is in
 // ALLOWED_SKIPS (scripts/skipped-tests.ts): the opt-in real-cloud tests.
+// EVENTKIT_TEST_DEADLINE_MINUTES (default 40) bounds the whole run.
 // EVENTKIT_TEST_ROOT runs the suite of another tree (the runner's own test uses
 // a fixture tree); the global setup is used only where that tree has it.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, globSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -58,10 +60,43 @@ const env = {
   METADATA_SERVER_DETECTION: 'none',
   EVENTKIT_LOG_LEVEL: process.env.EVENTKIT_LOG_LEVEL ?? 'silent',
 };
-const res = spawnSync(process.execPath, [...args, ...files], { cwd: root, stdio: 'inherit', env });
+const status = await runWithDeadline([...args, ...files], env);
 printPerPackage(junit);
 const skipsFail = process.env.CI === 'true' && !skipRuleHolds(junit);
-process.exit(res.status === 0 && skipsFail ? 1 : (res.status ?? 1));
+process.exit(status === 0 && skipsFail ? 1 : status);
+
+/**
+ * Runs the test runner in its own process group and bounds the whole run: a test
+ * file that never ends (a child process holding its output open) must fail the
+ * run with the list of files still running, not use up CI's time. At the
+ * deadline the group gets SIGTERM (the runner prints what it was running), and
+ * SIGKILL once the runner has exited, or 15 s later.
+ */
+async function runWithDeadline(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const minutes = Number(process.env.EVENTKIT_TEST_DEADLINE_MINUTES ?? 40);
+  const child = spawn(process.execPath, argv, { cwd: root, stdio: 'inherit', env, detached: true });
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  let timedOut = false;
+  const deadline = setTimeout(() => {
+    timedOut = true;
+    console.error(`\ntests: the run passed its deadline of ${minutes} min; stopping it`);
+    signalGroup('SIGTERM');
+    setTimeout(() => signalGroup('SIGKILL'), 15_000).unref();
+  }, minutes * 60_000);
+  // Ctrl-C or a CI cancel reaches this process; pass it on to the group.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => signalGroup(signal));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(deadline);
+  if (!timedOut) return code ?? 1;
+  signalGroup('SIGKILL'); // whatever ignored SIGTERM while the runner wrote its report
+  return 1;
+}
 
 /** Under CI: false (and says which) when a test outside ALLOWED_SKIPS was skipped. */
 function skipRuleHolds(file: string): boolean {

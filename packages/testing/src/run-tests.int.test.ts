@@ -3,12 +3,31 @@
 // runner itself on a fixture tree of tiny test files.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ALLOWED_SKIPS, disallowedSkips } from '../../../scripts/skipped-tests.ts';
 import { REPO_ROOT } from './process/cli-process.ts';
+
+/** True while `pid` exists and is not a zombie (an orphan nobody reaped is dead for our purpose). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+async function eventually(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 const ALLOWED = 'packages/loader/src/warehouse/bigquery/bigquery-real.int.test.ts';
 const trees: string[] = [];
@@ -26,8 +45,13 @@ async function tree(files: Record<string, string>): Promise<string> {
   return root;
 }
 
-function runner(root: string, ci: boolean) {
-  const env: NodeJS.ProcessEnv = { ...process.env, EVENTKIT_TEST_ROOT: root, NODE_TEST_CONTEXT: undefined };
+function runner(root: string, ci: boolean, extraEnv: NodeJS.ProcessEnv = {}) {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    EVENTKIT_TEST_ROOT: root,
+    NODE_TEST_CONTEXT: undefined,
+    ...extraEnv,
+  };
   if (ci) env.CI = 'true';
   else delete env.CI;
   return spawnSync(process.execPath, [`${REPO_ROOT}scripts/run-tests.ts`, 'all'], { encoding: 'utf8', env });
@@ -91,5 +115,32 @@ describe('run-tests.ts: skipped tests under CI=true', () => {
     assert.deepEqual(disallowedSkips(xml, '/r'), [
       { name: 'a "quoted" & <odd> name', file: 'packages/a/src/x.test.ts', type: 'skipped', message: 'why' },
     ]);
+  });
+});
+
+describe('run-tests.ts: the whole run is bounded', () => {
+  test('a test file that never ends fails the run at the deadline, naming the file, and leaves nothing running', async () => {
+    // The hang that once used up a CI run: a test's child process that holds the file's output open for ever.
+    const HANGS =
+      "import { spawn } from 'node:child_process';\nimport { test } from 'node:test';\n" +
+      "test('starts a child that never ends', () => { const c = spawn('sleep', ['600'], { stdio: 'inherit' });" +
+      " process.stdout.write('sleeper ' + c.pid + '\\n'); });\n";
+    const root = await tree({
+      'packages/demo/src/a.test.ts': PASSES,
+      'packages/demo/src/hangs.test.ts': HANGS,
+    });
+    const started = Date.now();
+    const res = runner(root, false, { EVENTKIT_TEST_DEADLINE_MINUTES: '0.1' }); // 6 s
+    const took = Date.now() - started;
+    assert.notEqual(res.status, 0, res.stdout + res.stderr);
+    assert.match(res.stderr, /passed its deadline of 0\.1 min/);
+    assert.match(res.stdout + res.stderr, /hangs\.test\.ts/, 'the report names the file still running');
+    assert.ok(
+      took >= 6_000 && took < 60_000,
+      `ended at the deadline, not before and not much after (${took} ms)`,
+    );
+    const sleeper = Number(/sleeper (\d+)/.exec(res.stdout)?.[1]);
+    assert.ok(sleeper > 0, res.stdout);
+    await eventually(() => !running(sleeper), 5_000, `the hanging file's child ${sleeper} to be gone`);
   });
 });

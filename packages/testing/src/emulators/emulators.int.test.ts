@@ -77,18 +77,37 @@ describe('emulator launchers', { concurrency: true }, () => {
 
   test('process groups die with the test process, on a normal exit and on SIGKILL', async () => {
     const run = async (mode: 'exit' | 'wait') => {
+      // stderr is piped, not inherited: a fixture that outlived a failed assertion
+      // must not hold this file's output open (that kept a CI run waiting 87 min).
       const child = spawn(process.execPath, [fixture('orphan.fixture.ts'), mode], {
-        stdio: ['pipe', 'pipe', 'inherit'],
+        stdio: ['pipe', 'pipe', 'pipe'],
       });
-      const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
-      const { pid } = JSON.parse(line) as { pid: number };
-      assert.equal(processGroupAlive(pid), true);
-      assert.ok(groupMembers(pid).length >= 3, 'watchdog, launcher and its forked child');
-      if (mode === 'wait') child.kill('SIGKILL');
-      else child.stdin.end('exit now\n');
-      await once(child, 'exit');
-      // exit handler: at once; SIGKILL: the watchdog notices within a second and terminates the group.
-      await eventually(() => !processGroupAlive(pid), 10_000, `process group ${pid} to die after ${mode}`);
+      let pid: number | undefined;
+      try {
+        const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+        pid = (JSON.parse(line) as { pid: number }).pid;
+        const group = pid;
+        assert.equal(processGroupAlive(group), true);
+        // The shell forks its two sleeps after the pid is printed: wait for them (a busy CI machine is slow).
+        await eventually(
+          () => groupMembers(group).length >= 3,
+          10_000,
+          'watchdog, launcher and its forked child',
+        );
+        if (mode === 'wait') child.kill('SIGKILL');
+        else child.stdin.end('exit now\n');
+        await once(child, 'exit');
+        // exit handler: at once; SIGKILL: the watchdog notices within a second and terminates the group.
+        await eventually(
+          () => !processGroupAlive(group),
+          10_000,
+          `process group ${group} to die after ${mode}`,
+        );
+      } finally {
+        // Whatever failed above, nothing this test started outlives it.
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        if (pid !== undefined && processGroupAlive(pid)) process.kill(-pid, 'SIGKILL');
+      }
     };
     await Promise.all([run('exit'), run('wait')]);
   });
