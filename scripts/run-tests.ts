@@ -1,29 +1,35 @@
-// Runs the test suite with Node's built-in test runner.
+// Runs the test suite with vitest (vitest.config.ts).
 //
 //   node scripts/run-tests.ts unit|int|all [path-filter ...]
 //
 // Unit tests are `*.test.ts`; tests that need an emulator, a test server or a
 // child process are `*.int.test.ts`. Integration runs share one Pub/Sub and one
-// Firestore emulator started by the global setup (packages/testing), which stops
-// them by process group when the run ends; a single int file run on its own
-// starts its own.
+// Firestore emulator started by vitest's global setup (packages/testing), which
+// stops them by process group when the run ends; runs without an integration
+// file start none.
 //
+// After the run it prints the tests per package and the closing
+// `tests: N passed, N failed, N skipped` line, from the summary reporter's JSON.
 // Under CI=true a skipped (or todo) test fails the run, unless its file is in
-// ALLOWED_SKIPS (scripts/skipped-tests.ts): the opt-in real-cloud tests.
+// ALLOWED_SKIPS (scripts/testing/summary.ts): the opt-in real-cloud tests.
 // EVENTKIT_TEST_DEADLINE_MINUTES (default 40) bounds the whole run.
 // EVENTKIT_TEST_ROOT runs the suite of another tree (the runner's own test uses
-// a fixture tree); the global setup is used only where that tree has it.
+// a fixture tree) with this repository's vitest and configuration.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, globSync, mkdirSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
+import { globSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ALLOWED_SKIPS, disallowedSkips } from './skipped-tests.ts';
+import {
+  ALLOWED_SKIPS,
+  countsPerPackage,
+  disallowedSkips,
+  formatCounts,
+  type RunSummary,
+} from './testing/summary.ts';
 
-const root = process.env.EVENTKIT_TEST_ROOT
-  ? join(process.env.EVENTKIT_TEST_ROOT, '/')
-  : fileURLToPath(new URL('..', import.meta.url));
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const root = process.env.EVENTKIT_TEST_ROOT ? join(process.env.EVENTKIT_TEST_ROOT, '/') : repo;
 const [kind = 'all', ...filters] = process.argv.slice(2);
 if (!['unit', 'int', 'all'].includes(kind)) {
   console.error(`usage: run-tests.ts unit|int|all [filter...] (got "${kind}")`);
@@ -41,36 +47,59 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const junit = join(root, 'test-results', `${kind}.junit.xml`);
-mkdirSync(dirname(junit), { recursive: true });
-const args = [
-  '--test',
-  `--test-concurrency=${Math.max(2, availableParallelism())}`,
-  '--test-reporter=spec',
-  '--test-reporter-destination=stdout',
-  '--test-reporter=junit',
-  `--test-reporter-destination=${junit}`,
-  '--test-timeout=120000',
-];
-const globalSetup = 'packages/testing/src/global-setup.ts';
-if (files.some(isInt) && existsSync(join(root, globalSetup))) args.push(`--test-global-setup=${globalSetup}`);
-
-const env = {
+const summaryFile = join(root, 'test-results', `${kind}.summary.json`);
+rmSync(summaryFile, { force: true });
+rmSync(`${summaryFile}.running`, { force: true });
+const env: NodeJS.ProcessEnv = {
   ...process.env,
-  METADATA_SERVER_DETECTION: 'none',
-  EVENTKIT_LOG_LEVEL: process.env.EVENTKIT_LOG_LEVEL ?? 'silent',
+  EVENTKIT_TEST_SUMMARY: summaryFile,
+  EVENTKIT_TEST_EMULATORS: files.some(isInt) ? 'on' : 'off',
 };
-const status = await runWithDeadline([...args, ...files], env);
-printPerPackage(junit);
-const skipsFail = process.env.CI === 'true' && !skipRuleHolds(junit);
+// A log file or CI console gets plain text, not colour codes.
+if (!process.stdout.isTTY && env.FORCE_COLOR === undefined) env.NO_COLOR = '1';
+const vitest = join(repo, 'node_modules', 'vitest', 'vitest.mjs');
+const argv = [vitest, 'run', '--root', root, '--config', join(repo, 'vitest.config.ts'), ...files];
+const status = await runWithDeadline(argv, env);
+const summary = readSummary(summaryFile);
+if (summary) console.log(`\n${formatCounts(countsPerPackage(summary))}`);
+const skipsFail = process.env.CI === 'true' && !skipRuleHolds(summary);
 process.exit(status === 0 && skipsFail ? 1 : status);
+
+/** The files the summary reporter saw start and not finish. */
+function stillRunning(): string[] {
+  try {
+    return JSON.parse(readFileSync(`${summaryFile}.running`, 'utf8')) as string[];
+  } catch {
+    return [];
+  }
+}
+
+function readSummary(file: string): RunSummary | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as RunSummary;
+  } catch {
+    console.error(`tests: no summary at ${file} (the run ended before its reporter wrote one)`);
+    return undefined;
+  }
+}
+
+/** Under CI: false (and says which) when a test outside ALLOWED_SKIPS was skipped. */
+function skipRuleHolds(summary: RunSummary | undefined): boolean {
+  if (!summary) return false;
+  const bad = disallowedSkips(summary);
+  if (bad.length === 0) return true;
+  console.error(`\nCI: ${bad.length} test(s) skipped; under CI=true only these files may skip:`);
+  for (const [f, why] of Object.entries(ALLOWED_SKIPS)) console.error(`  ${f} (${why})`);
+  for (const t of bad) console.error(`  ${t.outcome}: ${t.file} › ${t.name}${t.note ? ` (${t.note})` : ''}`);
+  return false;
+}
 
 /**
  * Runs the test runner in its own process group and bounds the whole run: a test
  * file that never ends (a child process holding its output open) must fail the
  * run with the list of files still running, not use up CI's time. At the
- * deadline the group gets SIGTERM (the runner prints what it was running), and
- * SIGKILL once the runner has exited, or 15 s later.
+ * deadline the group gets SIGTERM, and SIGKILL once the runner has exited (or
+ * 15 s later); then it names the files that had started and not finished.
  */
 async function runWithDeadline(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const minutes = Number(process.env.EVENTKIT_TEST_DEADLINE_MINUTES ?? 40);
@@ -95,53 +124,8 @@ async function runWithDeadline(argv: string[], env: NodeJS.ProcessEnv): Promise<
   clearTimeout(deadline);
   if (!timedOut) return code ?? 1;
   signalGroup('SIGKILL'); // whatever ignored SIGTERM while the runner wrote its report
+  console.error(
+    `tests: files still running at the deadline: ${stillRunning().join(', ') || '(none recorded)'}`,
+  );
   return 1;
-}
-
-/** Under CI: false (and says which) when a test outside ALLOWED_SKIPS was skipped. */
-function skipRuleHolds(file: string): boolean {
-  let xml: string;
-  try {
-    xml = readFileSync(file, 'utf8');
-  } catch {
-    console.error(`CI: no JUnit report at ${file}, cannot check for skipped tests`);
-    return false;
-  }
-  const bad = disallowedSkips(xml, root);
-  if (bad.length === 0) return true;
-  console.error(`\nCI: ${bad.length} test(s) skipped; under CI=true only these files may skip:`);
-  for (const [f, why] of Object.entries(ALLOWED_SKIPS)) console.error(`  ${f} (${why})`);
-  for (const t of bad)
-    console.error(`  ${t.type}: ${t.file} › ${t.name}${t.message ? ` (${t.message})` : ''}`);
-  return false;
-}
-
-/** Tests per package from the JUnit report: what ran where, at a glance. */
-function printPerPackage(file: string): void {
-  let xml: string;
-  try {
-    xml = readFileSync(file, 'utf8');
-  } catch {
-    return;
-  }
-  const per = new Map<string, { passed: number; failed: number; skipped: number }>();
-  for (const m of xml.matchAll(/<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g)) {
-    const pkg = /file="[^"]*\/packages\/([^/"]+)\//.exec(m[1] ?? '')?.[1] ?? 'other';
-    const body = m[3] ?? '';
-    const c = per.get(pkg) ?? { passed: 0, failed: 0, skipped: 0 };
-    if (/<skipped/.test(body)) c.skipped++;
-    else if (/<failure/.test(body)) c.failed++;
-    else c.passed++;
-    per.set(pkg, c);
-  }
-  console.log('\ntests per package (by the file that defines them):');
-  const total = { passed: 0, failed: 0, skipped: 0 };
-  for (const [pkg, c] of [...per].sort()) {
-    console.log(`  ${pkg.padEnd(10)} ${c.passed} passed / ${c.failed} failed / ${c.skipped} skipped`);
-    total.passed += c.passed;
-    total.failed += c.failed;
-    total.skipped += c.skipped;
-  }
-  // The closing line CI reads: the whole run, in the plain "N passed, N failed" form.
-  console.log(`tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 }

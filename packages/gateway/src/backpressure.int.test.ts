@@ -5,8 +5,8 @@
 // and every accepted event reaches the topic exactly once.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
 import { startTcpProxy, type TcpProxy } from '@eventkit/testing';
+import { afterAll, describe, test } from 'vitest';
 import {
   type Collected,
   collect,
@@ -18,7 +18,7 @@ import {
 import { WalStore } from './wal/store.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => {
+afterAll(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => {});
 });
 

@@ -11,7 +11,6 @@
 // does may leave 127.0.0.1: every page request is watched, and the browser's
 // only route off the machine is a proxy that refuses and records.
 import assert from 'node:assert/strict';
-import { after, before, describe, type TestContext, test } from 'node:test';
 import type { RoutedEvent } from '@eventkit/shared';
 import {
   ANALYTICS_NEXT_SCRIPT,
@@ -30,6 +29,7 @@ import {
   type TappedRequest,
   watchRequests,
 } from '@eventkit/testing';
+import { afterAll, beforeAll, describe, type TestContext, test } from 'vitest';
 import { type Collected, collect, startGateway, topicWithSubscription, until } from './test-support.int.ts';
 
 const WRITE_KEY = 'wk-web';
@@ -102,7 +102,7 @@ let gatewayOutput: () => string;
 let got: Collected;
 const cleanups: (() => Promise<unknown>)[] = [];
 
-before(async () => {
+beforeAll(async () => {
   // Chromium starts while the gateway does: each takes seconds on 2 cores.
   launching = launchChromium();
   launching.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled meanwhile
@@ -130,7 +130,7 @@ before(async () => {
   chrome = await launching;
 });
 
-after(async () => {
+afterAll(async () => {
   const browser = await launching?.catch(() => undefined);
   await browser?.close();
   for (const c of cleanups.reverse()) await c().catch(() => {});
@@ -148,9 +148,9 @@ async function visit(t: TestContext): Promise<{ v: Visitor; tap: TapProxy; egres
   assert.ok(chrome, 'Chromium is running');
   const egressBefore = chrome.pageEgress().length;
   const tap = await startTapProxy(gatewayUrl);
-  t.after(() => tap.close());
+  t.onTestFinished(() => tap.close());
   const context = await chrome.browser.newContext();
-  t.after(() => context.close().catch(() => {}));
+  t.onTestFinished(() => context.close().catch(() => {}));
   const watch = watchRequests(context);
   const page = await context.newPage();
   const pageErrors: string[] = [];
@@ -357,14 +357,14 @@ describe(`analytics.js ${ANALYTICS_NEXT_VERSION} in headless Chromium → gatewa
     );
     assert.deepEqual(v.pageErrors, []);
     assertStayedOnLoopback(v, egressBefore);
-    t.diagnostic(
+    void t.annotate(
       `preflights: ${tap.requests.filter((r) => r.method === 'OPTIONS').length} for 6 POSTs; ` +
         `Chromium's own refused egress so far: ${[...new Set(chrome?.egress.map((e) => e.host))].join(', ') || 'none'}`,
     );
     const logged = gatewayOutput()
       .split('\n')
       .filter((l) => l.includes('"method":"OPTIONS"')).length;
-    t.diagnostic(`gateway request_completed log lines for these preflights: ${logged}`);
+    void t.annotate(`gateway request_completed log lines for these preflights: ${logged}`);
   });
 
   test('default delivery: events in flight when the visitor moves on are persisted at pagehide and re-sent by the next page', async (t) => {
@@ -433,7 +433,7 @@ describe(`analytics.js ${ANALYTICS_NEXT_VERSION} in headless Chromium → gatewa
     }
     assertStayedOnLoopback(v, egressBefore);
     const left = site.requests.find((r) => r.path === '/b/checkout.html')!.at;
-    t.diagnostic(
+    void t.annotate(
       `5 events: 5 first tries abandoned by the page (it left ${left - firstTries[0]!.at} ms after the first, ` +
         `held ${HOLD_MS} ms) yet delivered, 5 re-sends by the next page: 5 duplicates on the topic`,
     );
@@ -491,7 +491,7 @@ describe(`analytics.js ${ANALYTICS_NEXT_VERSION} in headless Chromium → gatewa
       )) ?? '[]',
     ) as { url: string; keepalive: boolean }[];
     assert.deepEqual(fetchLog, [{ url: `${tap.url}/v1/b`, keepalive: true }]);
-    t.diagnostic(
+    void t.annotate(
       `Playwright reported ${v.watch.requests.filter((r) => r.method === 'POST').length} of the unload POSTs`,
     );
     assertStayedOnLoopback(v, egressBefore);
@@ -578,7 +578,7 @@ describe(`analytics.js ${ANALYTICS_NEXT_VERSION} in headless Chromium → gatewa
       const retry = tap.requests.find((r) => r.seq > f.seq && r.method === 'POST' && r.path === f.path)!;
       return retry.at - f.at;
     });
-    t.diagnostic(`retried after ${waited.join(', ')} ms (Retry-After: 0 on a 503 is not read by 1.84.3)`);
+    void t.annotate(`retried after ${waited.join(', ')} ms (Retry-After: 0 on a 503 is not read by 1.84.3)`);
   });
 
   test('batching delivery retries a 503 with X-Retry-Count 1, 2 and the batch arrives once', async (t) => {

@@ -5,12 +5,12 @@ import http from 'node:http';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { after, describe, test } from 'node:test';
 import { freeLoopbackPort, REPO_ROOT, startTcpProxy } from '@eventkit/testing';
+import { afterAll, describe, test } from 'vitest';
 import { collect, startGateway, topicWithSubscription, until, walStatus } from './test-support.int.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => {
+afterAll(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => {});
 });
 

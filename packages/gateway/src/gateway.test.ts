@@ -6,8 +6,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { describe, test } from 'node:test';
 import { createMetricsRegistry, loadConfig, type QueuePublisher, silentLogger } from '@eventkit/shared';
+import { describe, test } from 'vitest';
 import { createGateway, WRITE_FAILURE_NOT_READY_MS } from './gateway.ts';
 import { WriteAheadLog } from './wal/wal.ts';
 

@@ -1,13 +1,13 @@
 // Stock SDKs, unmodified but for their host, against a listening gateway whose
 // Pub/Sub topic the test reads: every event sent is accounted for.
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
 import Rudder from '@rudderstack/rudder-sdk-node';
 import { Analytics } from '@segment/analytics-node';
+import { afterAll, describe, test } from 'vitest';
 import { collect, startGateway, topicWithSubscription, until } from './test-support.int.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => {
+afterAll(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => {});
 });
 

@@ -4,9 +4,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FileObjectStore } from '@eventkit/shared';
+import { afterAll, describe, test } from 'vitest';
 import { leaseKey } from './core/lease.ts';
 import { createLoader } from './core/loader.ts';
 import { errorRow, otherSchemaParquet, putErrorFile, putEventFile } from './testing/fixtures.ts';
@@ -76,7 +76,7 @@ async function dataDir(): Promise<{ dir: string; store: FileObjectStore }> {
   dirs.push(dir);
   return { dir, store: new FileObjectStore(dir) };
 }
-after(async () => {
+afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 

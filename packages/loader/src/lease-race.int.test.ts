@@ -13,10 +13,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FileObjectStore } from '@eventkit/shared';
 import { type CliProcess, startCli, startFakeGcs } from '@eventkit/testing';
+import { afterAll, describe, test } from 'vitest';
 import { leaseKey } from './core/lease.ts';
 import { putEventFile } from './testing/fixtures.ts';
 import { queryDuckDb } from './warehouse/duckdb/query.ts';
@@ -24,7 +24,7 @@ import { queryDuckDb } from './warehouse/duckdb/query.ts';
 const HOLD_LOCK = fileURLToPath(new URL('./testing/hold-lock.ts', import.meta.url));
 
 const dirs: string[] = [];
-after(async () => {
+afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
@@ -184,7 +184,7 @@ describe('two eventkit-loader processes over the same files', () => {
     // No event files: DuckDB cannot read gs:// objects from the fake server, so this
     // proves the lease across processes with the real storage client, not the loading.
     const gcs = await startFakeGcs();
-    t.after(() => gcs.close());
+    t.onTestFinished(() => gcs.close());
     gcs.createBucket('lake');
     const dir = await mkdtemp(join(tmpdir(), 'eventkit-lease-gcs-'));
     dirs.push(dir);

@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
 import { CliError, FileObjectStore, loadLoaderConfig, silentLogger } from '@eventkit/shared';
+import { afterAll, describe, test } from 'vitest';
 import {
   backfillCommand,
   createWarehouse,
@@ -20,7 +20,7 @@ import { errorRow, otherSchemaParquet, putErrorFile, putEventFile } from './test
 import { BigQueryWarehouse } from './warehouse/bigquery/bigquery-warehouse.ts';
 
 const dirs: string[] = [];
-after(async () => {
+afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 

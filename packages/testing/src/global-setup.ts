@@ -1,31 +1,35 @@
-// Global setup for `node --test --test-global-setup=packages/testing/src/global-setup.ts`
-// (scripts/run-tests.ts adds it to integration runs). Node runs globalSetup()
-// once in the test runner process before it spawns the test files, and
-// globalTeardown() after they all finished (also when tests fail).
-//
-// The hosts reach the test files through the environment: the runner spawns
-// every test file's process with its own process.env, which globalSetup() has
-// changed by then (checked on Node 24.21; with --test-isolation=none the files
-// run in the runner process itself, where the variables are set too).
+// vitest's global setup (vitest.config.ts): starts one Pub/Sub and one
+// Firestore emulator before any test file runs and stops them, by process
+// group, after the last one (also when tests fail). Their hosts reach every
+// test file through `provide`/`inject` (test-setup.ts puts them in the
+// environment). scripts/run-tests.ts sets EVENTKIT_TEST_EMULATORS=off for runs
+// without integration files, which need no emulator.
+import type { TestProject } from 'vitest/node';
 import { type EmulatorHandle, startFirestoreEmulator, startPubsubEmulator } from './emulators/emulators.ts';
 
-let running: EmulatorHandle[] = [];
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** `127.0.0.1:PORT` of the run's emulators; absent when the run started none. */
+    emulatorHosts: { pubsub: string; firestore: string } | undefined;
+  }
+}
 
-export async function globalSetup(): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  if (process.env.EVENTKIT_TEST_EMULATORS === 'off') {
+    project.provide('emulatorHosts', undefined);
+    return async () => {};
+  }
   const results = await Promise.allSettled([startPubsubEmulator(), startFirestoreEmulator()]);
-  running = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const running = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const teardown = async () => {
+    await Promise.allSettled(running.map((e: EmulatorHandle) => e.stop()));
+  };
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
-    await globalTeardown();
+    await teardown();
     throw failed.reason;
   }
   const [pubsub, firestore] = running as [EmulatorHandle, EmulatorHandle];
-  process.env.PUBSUB_EMULATOR_HOST = pubsub.host;
-  process.env.FIRESTORE_EMULATOR_HOST = firestore.host;
-}
-
-export async function globalTeardown(): Promise<void> {
-  const stopping = running;
-  running = [];
-  await Promise.allSettled(stopping.map((e) => e.stop()));
+  project.provide('emulatorHosts', { pubsub: pubsub.host, firestore: firestore.host });
+  return teardown;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { deadLetterId } from '@eventkit/shared';
+import { describe, test } from 'vitest';
 import { testApp } from './test-app.ts';
 
 const track = (i = 1, extra: Record<string, unknown> = {}) => ({

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
 import { RetryAbortedError } from '@eventkit/shared';
+import { describe, test } from 'vitest';
 import { abortable } from './abortable.ts';
 
 // The publisher's drain test once failed on a busy machine with an

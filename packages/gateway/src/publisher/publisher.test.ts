@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, test } from 'node:test';
 import {
   DEAD_LETTER_STREAM,
   decodeEnvelope,
@@ -12,6 +11,7 @@ import {
   silentLogger,
 } from '@eventkit/shared';
 import { eventually } from '@eventkit/shared/contracts';
+import { describe, test } from 'vitest';
 import type { WalRowInput } from '../wal/store.ts';
 import { WriteAheadLog } from '../wal/wal.ts';
 import { groupIntoEnvelopes, Publisher, REFUSED_PAYLOAD_BYTES } from './publisher.ts';

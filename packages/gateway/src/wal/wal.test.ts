@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { type WalRowInput, WalStore } from './store.ts';
 import { WriteAheadLog } from './wal.ts';
 

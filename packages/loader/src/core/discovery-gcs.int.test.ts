@@ -1,19 +1,19 @@
 // Discovery over GCS (the bigquery mode's store): GcsObjectStore with the real
 // @google-cloud/storage client against the fake GCS server.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
 import { MemoryWarehouse, type Warehouse } from '@eventkit/shared';
 import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
 import { type FakeGcsServer, startFakeGcs } from '@eventkit/testing';
+import { afterAll, beforeAll, test } from 'vitest';
 import { defaultLoaderSettings } from '../testing/settings.ts';
 import { listStreams, pendingFiles } from './discovery.ts';
 import { createLoader } from './loader.ts';
 
 let gcs: FakeGcsServer;
-before(async () => {
+beforeAll(async () => {
   gcs = await startFakeGcs();
 });
-after(() => gcs.close());
+afterAll(() => gcs.close());
 
 const ev = (stream: string, hour: string, name = 'w1-a') =>
   `events/stream=${stream}/date=2026-11-27/hour=${hour}/${name}.parquet`;

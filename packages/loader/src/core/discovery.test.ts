@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
 import { type ListOptions, MemoryObjectStore, type Warehouse } from '@eventkit/shared';
+import { describe, test } from 'vitest';
 import { type DiscoveryOptions, filesInDays, listStreams, pendingFiles } from './discovery.ts';
 
 /** A bucket that records its listings. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
 import { keyPrefix, parseKey, streamRoot } from '@eventkit/shared';
+import { describe, test } from 'vitest';
 import { afterStream, folderStartKey } from './layout.ts';
 
 describe('object layout', () => {

@@ -4,19 +4,19 @@
 // https://cloud.google.com/storage/docs/request-preconditions).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
 import { type LoadJob, MemoryWarehouse, type Warehouse } from '@eventkit/shared';
 import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
 import { type FakeGcsServer, startFakeGcs } from '@eventkit/testing';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { defaultLoaderSettings } from '../testing/settings.ts';
 import { Lease, LeaseLostError, leaseKey } from './lease.ts';
 import { createLoader } from './loader.ts';
 
 let gcs: FakeGcsServer;
-before(async () => {
+beforeAll(async () => {
   gcs = await startFakeGcs();
 });
-after(() => gcs.close());
+afterAll(() => gcs.close());
 
 function bucket(): { name: string; store: GcsObjectStore } {
   const name = `lease-${randomUUID()}`;

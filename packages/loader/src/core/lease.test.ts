@@ -2,13 +2,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
-import { describe, test } from 'node:test';
 import {
   MemoryObjectStore,
   type ObjectInfo,
   PreconditionFailedError,
   type PutOptions,
 } from '@eventkit/shared';
+import { describe, test } from 'vitest';
 import { Lease } from './lease.ts';
 
 const KEY = '_eventkit/loader-test.lease';

@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
 import { FileObjectStore, type Warehouse, WarehouseConfigError } from '@eventkit/shared';
+import { afterAll, describe, test } from 'vitest';
 import { defaultLoaderSettings } from '../testing/settings.ts';
 import { createLoader } from './loader.ts';
 
 const dirs: string[] = [];
-after(async () => {
+afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 

@@ -5,8 +5,8 @@
 // INSERT-only DML concurrently without conflicts: "DML statements" / "Quotas
 // and limits", https://cloud.google.com/bigquery/docs/data-manipulation-language).
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
 import { type LoadJob, type LoadResult, MemoryObjectStore, type Warehouse } from '@eventkit/shared';
+import { describe, test } from 'vitest';
 import { defaultLoaderSettings } from '../testing/settings.ts';
 import { createLoader } from './loader.ts';
 

@@ -4,7 +4,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { after, describe, test } from 'node:test';
 import {
   createLogger,
   createMetricsRegistry,
@@ -12,6 +11,7 @@ import {
   type LoadJob,
   type Warehouse,
 } from '@eventkit/shared';
+import { afterAll, describe, test } from 'vitest';
 import { errorRow, eventKey, putErrorFile, putEventFile } from '../testing/fixtures.ts';
 import { defaultLoaderSettings } from '../testing/settings.ts';
 import { withDuckDb } from '../warehouse/duckdb/duckdb-file.ts';
@@ -22,7 +22,7 @@ import { describeError } from './report.ts';
 import { defaultGraceMs, deleteLoadedFiles } from './retention.ts';
 
 const dirs: string[] = [];
-after(async () => {
+afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 

@@ -3,7 +3,6 @@
 // event the browser produced — including a keepalive flush on page unload and
 // retries after 503s — is in the warehouse exactly once.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
 import {
   ANALYTICS_NEXT_SCRIPT,
   analyticsNextFiles,
@@ -16,6 +15,7 @@ import {
   type TapProxy,
   watchRequests,
 } from '@eventkit/testing';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { type Dev, query, startDev, until } from './support.int.ts';
 
 const WRITE_KEY = 'wk-browser';
@@ -49,7 +49,7 @@ let dev: Dev;
 let site: StaticServer;
 let tap: TapProxy;
 
-before(async () => {
+beforeAll(async () => {
   const launching = launchChromium();
   launching.catch(() => {});
   dev = await startDev({ EVENTKIT_WRITE_KEYS: `${WRITE_KEY}=website` });
@@ -61,7 +61,7 @@ before(async () => {
   chrome = await launching;
 });
 
-after(async () => {
+afterAll(async () => {
   await chrome?.close().catch(() => {});
   await tap?.close().catch(() => {});
   await site?.close().catch(() => {});

@@ -2,15 +2,15 @@
 // defaults: the seed's Option C (Pub/Sub between gateway and worker, Firestore
 // as the event store), against the emulators.
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
 import { useEmulators } from '@eventkit/testing';
 import { firestoreDocId } from '@eventkit/worker';
 import { Firestore } from '@google-cloud/firestore';
+import { afterAll, describe, test } from 'vitest';
 import { type Dev, startDev, until } from './support.int.ts';
 
 let dev: Dev | undefined;
 let db: Firestore | undefined;
-after(async () => {
+afterAll(async () => {
   await dev?.proc.stop('SIGKILL');
   await db?.terminate();
 });

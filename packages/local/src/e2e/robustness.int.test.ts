@@ -2,13 +2,13 @@
 // disturbed; a SIGKILL mid-load loses no acknowledged event and duplicates none.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { after, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { REPO_ROOT } from '@eventkit/testing';
+import { afterAll, describe, test } from 'vitest';
 import { type Dev, query, startDev } from './support.int.ts';
 
 const running: Dev[] = [];
-after(async () => {
+afterAll(async () => {
   for (const d of running) await d.proc.stop('SIGKILL');
 });
 
@@ -148,7 +148,7 @@ describe('eventkit-dev robustness', () => {
       `${atKill.size} rows in the warehouse at the kill, ${acked.size} acknowledged`,
     );
     const wal = walStatus(first.dataDir);
-    t.diagnostic(
+    void t.annotate(
       `at the kill: ${acked.size} acknowledged, ${atKill.size} in the warehouse, ${wal.pending_events} pending in the WAL`,
     );
 

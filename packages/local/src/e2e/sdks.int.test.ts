@@ -1,14 +1,14 @@
 // The whole local pipeline (`eventkit-dev`) with stock server-side SDKs: every
 // call type, with a write key, ends in the warehouse once with the right columns.
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
 import Rudder from '@rudderstack/rudder-sdk-node';
 import { Analytics } from '@segment/analytics-node';
+import { afterAll, describe, test } from 'vitest';
 import { type Dev, query, startDev, until } from './support.int.ts';
 
 const KEYS = { EVENTKIT_WRITE_KEYS: 'wk-seg=segment-node,wk-rud=rudder-node' };
 let dev: Dev | undefined;
-after(async () => {
+afterAll(async () => {
   await dev?.proc.stop('SIGKILL');
 });
 

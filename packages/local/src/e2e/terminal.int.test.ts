@@ -5,13 +5,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
 import { freeLoopbackPort, REPO_ROOT } from '@eventkit/testing';
+import { afterAll, describe, test } from 'vitest';
 import { until } from './support.int.ts';
 
 const hasScript = spawnSync('script', ['--version']).status === 0;
 let pid: number | undefined;
-after(() => {
+afterAll(() => {
   if (pid) {
     try {
       process.kill(-pid, 'SIGKILL');
@@ -20,9 +20,8 @@ after(() => {
 });
 
 describe('eventkit-dev on a terminal', () => {
-  test('prints the banner with a working curl, then a live status line that counts the event', {
-    skip: hasScript ? false : 'util-linux `script` is not installed',
-  }, async () => {
+  test('prints the banner with a working curl, then a live status line that counts the event', async (t) => {
+    t.skip(!hasScript, 'util-linux `script` is not installed');
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'eventkit-tty-'));
     const port = await freeLoopbackPort();
     const cmd = `exec ${process.execPath} ${REPO_ROOT}packages/local/src/cli.ts --host 127.0.0.1 --port ${port} --data-dir ${dataDir}`;

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { describe, test } from 'vitest';
 
 const PACKAGES = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -52,7 +52,7 @@ const versionOf = (pkg: string): string =>
 const VALID = { GCP_PROJECT_ID: 'test-project' };
 
 for (const { bin, pkg } of CLIS) {
-  describe(bin, { concurrency: true }, () => {
+  describe(bin, { concurrent: true }, () => {
     test('--version prints the package version, exit 0', async () => {
       const r = await run(pkg, ['--version']);
       assert.equal(r.code, 0, r.stderr);
@@ -99,7 +99,7 @@ for (const { bin, pkg } of CLIS) {
   });
 }
 
-describe('the gateway and dev configuration', { concurrency: true }, () => {
+describe('the gateway and dev configuration', { concurrent: true }, () => {
   test('EVENTKIT_PORT=abc: exit 2, exactly one stderr line naming EVENTKIT_PORT', async () => {
     for (const pkg of ['gateway', 'local']) {
       const r = await run(pkg, ['config'], { ...VALID, EVENTKIT_PORT: 'abc' });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import type { Env } from '../config/load.ts';
 import { addConfigCommand } from './config-command.ts';
 import { addSettingOptions, CliError, createProgram, EXIT_USAGE, runCli } from './program.ts';

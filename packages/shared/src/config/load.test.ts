@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { ConfigError } from './errors.ts';
 import { loadConfig, loadDevConfig, loadGatewayConfig, loadLoaderConfig, loadWorkerConfig } from './load.ts';
 import { REDACTED, redactedConfig } from './redact.ts';

@@ -1,5 +1,5 @@
 // Contract test suites, reused by every adapter's tests. Imported only from
-// tests (they register node:test suites).
+// tests (they register vitest suites).
 export { type ObjectStoreUnderTest, objectStoreContract } from './object-store.contract.ts';
 export { eventually, type QueueUnderTest, queueContract } from './queue.contract.ts';
 export {

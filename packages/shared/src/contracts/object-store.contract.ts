@@ -1,6 +1,6 @@
 // The contract every object store keeps (memory, local files, GCS).
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import {
   listAll,
   ObjectExistsError,
@@ -25,7 +25,7 @@ export function objectStoreContract(name: string, make: () => Promise<ObjectStor
       opened.push(s);
       return s.store;
     };
-    after(async () => {
+    afterAll(async () => {
       for (const s of opened) await s.cleanup();
     });
 

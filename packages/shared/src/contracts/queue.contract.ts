@@ -1,7 +1,7 @@
 // The contract every queue adapter keeps (in-memory, Pub/Sub): run it from an
 // adapter's test file with a factory that builds a fresh, empty queue.
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import type {
   FlowControl,
   MessageHandler,
@@ -40,7 +40,7 @@ export function queueContract(name: string, make: () => Promise<QueueUnderTest>)
       opened.push(q);
       return q;
     };
-    after(async () => {
+    afterAll(async () => {
       for (const q of opened) await q.cleanup();
     });
 

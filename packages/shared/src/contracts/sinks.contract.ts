@@ -1,7 +1,7 @@
 // The contracts of the event sink and the dead-letter store (memory, file, GCS, Firestore).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import type { DeadLetter, RoutedEvent } from '../event/types.ts';
 import type { DeadLetterStore } from '../ports/dead-letter.ts';
 import type { EventSink } from '../ports/event-sink.ts';
@@ -44,7 +44,7 @@ export function eventSinkContract(name: string, make: () => Promise<EventSinkUnd
       opened.push(s);
       return s;
     };
-    after(async () => {
+    afterAll(async () => {
       for (const s of opened) await s.cleanup();
     });
 
@@ -123,7 +123,7 @@ export function deadLetterStoreContract(name: string, make: () => Promise<DeadLe
       opened.push(s);
       return s.store;
     };
-    after(async () => {
+    afterAll(async () => {
       for (const s of opened) await s.cleanup();
     });
 

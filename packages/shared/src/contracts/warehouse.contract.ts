@@ -1,7 +1,7 @@
 // The contract every warehouse keeps (memory, DuckDB, BigQuery): exactly once
 // per job, no duplicate (source, message_id) within the dedup window.
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import type { LoadFile, LoadJob, Warehouse } from '../ports/warehouse.ts';
 
 /** The columns a contract row needs; real warehouses take the full warehouse row. */
@@ -55,7 +55,7 @@ export function warehouseContract(name: string, make: () => Promise<WarehouseUnd
       await w.warehouse.ensureTables();
       return w;
     };
-    after(async () => {
+    afterAll(async () => {
       for (const w of opened) await w.cleanup();
     });
 

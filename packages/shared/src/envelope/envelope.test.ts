@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { describe, test } from 'node:test';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
+import { describe, test } from 'vitest';
 import type { RoutedEvent } from '../event/types.ts';
 import {
   type Codec,

@@ -1,8 +1,8 @@
 // Properties that must hold for every input, checked with generated data.
 
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { describe, test } from 'vitest';
 import { normalizeEvent } from './normalize.ts';
 import { REASON_CODES } from './reasons.ts';
 import { toWarehouseRow, WAREHOUSE_COLUMNS } from './row.ts';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { normalizeEvent } from './normalize.ts';
 import { ERROR_COLUMNS, toErrorRow, toWarehouseRow, WAREHOUSE_COLUMNS } from './row.ts';
 import { rudderNodeIdentify, rudderNodeTrack, segmentAlias, segmentGroup } from './test-payloads.ts';

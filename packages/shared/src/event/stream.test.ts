@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { isValidStreamName, STREAM_NAME_RULE, streamForType } from './stream.ts';
 import { EVENT_TYPES } from './types.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { describe, test } from 'vitest';
 import { MAX_EVENT_TIME_MS, MIN_EVENT_TIME_MS, parseEventTime, toIsoTimestamp } from './time.ts';
 
 const at = (iso: string) => new Date(iso).getTime();

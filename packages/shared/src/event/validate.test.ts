@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { DEFAULT_MAX_EVENT_BYTES, MAX_MESSAGE_ID_LENGTH } from './limits.ts';
 import { REASON_CODES } from './reasons.ts';
 import {

@@ -1,7 +1,7 @@
 // The object layout, written and read by one module: every key the writers
 // make parses back to what they were made from.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { errorFileKey, eventFileKey, keyPrefix, parseKey, replayLedgerKey } from './object-keys.ts';
 
 describe('object layout', () => {

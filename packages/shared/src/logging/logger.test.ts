@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { createLogger, type LogLevel, requestLogger, scrub } from './logger.ts';
 
 /** A logger writing into memory; `lines()` returns what it wrote so far. */

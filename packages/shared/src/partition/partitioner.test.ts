@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { describe, test } from 'vitest';
 import { fnv1a32, partitionFor, partitionKey } from './partitioner.ts';
 
 describe('fnv1a32', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { RetryAbortedError, retryForever } from './retry-forever.ts';
 
 const fast = { minDelayMs: 1, maxDelayMs: 2 };

@@ -7,14 +7,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { afterAll, describe, test } from 'vitest';
 import { targetFromEnv } from './preflight.ts';
 
 const script = fileURLToPath(new URL('./run.ts', import.meta.url));
 // A home without gcloud's application-default credentials file.
 const home = mkdtempSync(join(tmpdir(), 'cloud-check-home-'));
-after(() => rmSync(home, { recursive: true, force: true }));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 function runCheck(env: Record<string, string>) {
   const res = spawnSync(process.execPath, [script], {

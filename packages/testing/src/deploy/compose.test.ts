@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_PORTS, type DeployRole, envFor, REPO, ROUTES, read } from './code-facts.ts';
 

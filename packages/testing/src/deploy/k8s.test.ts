@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { type DeployRole, envFor, REPO, ROUTES, read } from './code-facts.ts';
 
@@ -121,7 +121,7 @@ const OVERLAYS = ['deploy/k8s/overlays/prod', 'deploy/k8s/overlays/dev'];
 
 describe('deploy/k8s', () => {
   test(`kubectl kustomize is ${KUBECTL ? 'available: the overlays are rendered' : 'missing: checking the base files as written'}`, (t) => {
-    if (!KUBECTL) t.diagnostic('kubectl not found: overlays not rendered, patches not applied');
+    if (!KUBECTL) void t.annotate('kubectl not found: overlays not rendered, patches not applied');
   });
 
   for (const overlay of OVERLAYS) {

@@ -1,7 +1,7 @@
 // The licence: Apache-2.0 in LICENSE, in every package manifest, and in the images.
 import assert from 'node:assert/strict';
 import { globSync } from 'node:fs';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { REPO, read } from './code-facts.ts';
 
 test('LICENSE is the Apache License 2.0 and every package.json says so', () => {

@@ -4,7 +4,7 @@
 // gives them, and logs-based metrics that deploy/terraform defines, on log
 // messages the loader writes.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { parse } from 'yaml';
 import { metricNames, read } from './code-facts.ts';
 

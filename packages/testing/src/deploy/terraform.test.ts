@@ -13,9 +13,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { before, describe, test } from 'node:test';
 import { SETTINGS } from '@eventkit/shared';
 import { SUBSCRIPTION_RETENTION_SECONDS } from '@eventkit/shared/pubsub';
+import { beforeAll, describe, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { envFor, REPO, read } from './code-facts.ts';
 
@@ -55,7 +55,7 @@ const one = (blocks: Obj[] | undefined): Obj => {
 const res = (type: string, name: string): Obj => one(module.resource[type]?.[name]);
 const variableDefault = (name: string): unknown => one(module.variable[name]).default;
 
-before(async () => {
+beforeAll(async () => {
   for (const f of files) {
     const content = read(join(DIR, f));
     text += `${content}\n`;

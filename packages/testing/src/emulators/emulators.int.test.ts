@@ -6,10 +6,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Firestore } from '@google-cloud/firestore';
 import { type Message, PubSub } from '@google-cloud/pubsub';
+import { describe, test } from 'vitest';
+import { REPO_ROOT } from '../process/cli-process.ts';
 import {
   type EmulatorHandle,
   resetFirestore,
@@ -20,7 +21,7 @@ import { groupMembers, httpStatus, processGroupAlive } from './process-group.ts'
 import { useEmulators } from './use-emulators.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-const globalSetupModule = fileURLToPath(new URL('../global-setup.ts', import.meta.url));
+const VITEST = `${REPO_ROOT}node_modules/vitest/vitest.mjs`;
 
 /** Live (non-zombie) processes, other than this one, whose command line contains `needle`. */
 function processesMentioning(needle: string): number[] {
@@ -66,7 +67,7 @@ async function assertLifecycle(emulator: EmulatorHandle): Promise<void> {
   await emulator.stop(); // idempotent
 }
 
-describe('emulator launchers', { concurrency: true }, () => {
+describe('emulator launchers', { concurrent: true }, () => {
   test('the Pub/Sub emulator starts, answers and stops leaving no process behind', async () => {
     await assertLifecycle(await startPubsubEmulator());
   });
@@ -117,23 +118,15 @@ describe('emulator launchers', { concurrency: true }, () => {
     try {
       const out = join(dir, 'hosts.json');
       const env: NodeJS.ProcessEnv = { ...process.env, EVENTKIT_FIXTURE_OUT: out };
-      // A test file's process carries NODE_TEST_CONTEXT; a nested `node --test` with it would not run as a runner.
-      for (const key of [
-        'PUBSUB_EMULATOR_HOST',
-        'FIRESTORE_EMULATOR_HOST',
-        'NODE_TEST_CONTEXT',
-        'NODE_TEST_WORKER_ID',
-      ]) {
-        delete env[key];
+      // This file's process carries the run's hosts and vitest's worker variables; the nested run must start clean.
+      for (const key of Object.keys(env)) {
+        if (key.startsWith('VITEST') || key.endsWith('_EMULATOR_HOST') || key === 'EVENTKIT_TEST_EMULATORS') {
+          delete env[key];
+        }
       }
       const child = spawn(
         process.execPath,
-        [
-          '--test',
-          `--test-global-setup=${globalSetupModule}`,
-          '--test-reporter=dot',
-          fixture('global-env.fixture.ts'),
-        ],
+        [VITEST, 'run', '--root', REPO_ROOT, '--config', fixture('global-env.vitest.config.ts')],
         { env, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let output = '';
@@ -152,7 +145,11 @@ describe('emulator launchers', { concurrency: true }, () => {
       };
       assert.equal(hosts.ppid, child.pid, 'the fixture ran in its own process, a child of the runner');
       for (const host of [hosts.pubsub, hosts.firestore]) {
-        assert.equal(await httpStatus(`http://${host}/`), 0, `${host} was stopped by globalTeardown`);
+        assert.equal(
+          await httpStatus(`http://${host}/`),
+          0,
+          `${host} was stopped by the global setup's teardown`,
+        );
         assert.deepEqual(processesMentioning(`--port=${host.split(':')[1]}`), []);
       }
     } finally {
@@ -161,9 +158,9 @@ describe('emulator launchers', { concurrency: true }, () => {
   });
 });
 
-describe('emulators through the real clients', async () => {
-  const { pubsubHost, firestoreHost } = await useEmulators();
+const { pubsubHost, firestoreHost } = await useEmulators();
 
+describe('emulators through the real clients', () => {
   test('useEmulators exposes the hosts in the environment too', () => {
     assert.equal(process.env.PUBSUB_EMULATOR_HOST, pubsubHost);
     assert.equal(process.env.FIRESTORE_EMULATOR_HOST, firestoreHost);

@@ -1,10 +1,10 @@
-// Emulators for integration test files. Under `node scripts/run-tests.ts int`
-// the global setup has started one Pub/Sub and one Firestore emulator for the
-// whole run and put their hosts in PUBSUB_EMULATOR_HOST / FIRESTORE_EMULATOR_HOST,
-// which the test runner passes on to every test file's process. A file run on
-// its own (`node --test some.int.test.ts`) has no such variables, so it starts
-// its own emulators here and stops them in an after() hook.
-import { after } from 'node:test';
+// Emulators for integration test files. Under vitest the global setup has
+// started one Pub/Sub and one Firestore emulator for the whole run and put
+// their hosts in PUBSUB_EMULATOR_HOST / FIRESTORE_EMULATOR_HOST in every test
+// file's process (test-setup.ts). A run with EVENTKIT_TEST_EMULATORS=off has no
+// such variables, so a file that needs them starts its own emulators here and
+// stops them in an afterAll() hook.
+import { afterAll } from 'vitest';
 import { type EmulatorHandle, startFirestoreEmulator, startPubsubEmulator } from './emulators.ts';
 
 export interface EmulatorHosts {
@@ -25,7 +25,7 @@ let own: Own | undefined;
 /**
  * The emulators' hosts: the shared ones when the environment names them,
  * otherwise emulators started for this file (and the variables set while they
- * run, so clients that read them find them), stopped by an after() hook of the
+ * run, so clients that read them find them), stopped by an afterAll() hook of the
  * calling suite once every caller's suite is done.
  */
 export async function useEmulators(): Promise<EmulatorHosts> {
@@ -36,7 +36,7 @@ export async function useEmulators(): Promise<EmulatorHosts> {
   own ??= startOwn();
   const current = own;
   current.users += 1;
-  after(async () => {
+  afterAll(async () => {
     current.users -= 1;
     if (current.users > 0) return;
     if (own === current) own = undefined;

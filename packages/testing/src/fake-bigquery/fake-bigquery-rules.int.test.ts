@@ -6,9 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { BigQuery, type Job } from '@google-cloud/bigquery';
+import { afterAll, beforeAll, beforeEach, describe, test } from 'vitest';
 import { type FakeGcsServer, startFakeGcs } from '../fake-gcs/fake-gcs-server.ts';
 import { type FakeBigQueryServer, startFakeBigQuery } from './fake-bigquery-server.ts';
 
@@ -46,11 +46,11 @@ describe('fake BigQuery refuses what BigQuery refuses', () => {
   let server: FakeBigQueryServer;
   let bigquery: BigQuery;
 
-  before(async () => {
+  beforeAll(async () => {
     gcs = await startFakeGcs();
     server = await startFakeBigQuery({ gcs });
   });
-  after(async () => {
+  afterAll(async () => {
     await server.close();
     await gcs.close();
   });

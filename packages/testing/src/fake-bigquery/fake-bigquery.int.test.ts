@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
 import { BigQuery, type Job, type JobMetadata } from '@google-cloud/bigquery';
 import { Storage } from '@google-cloud/storage';
+import { afterAll, beforeAll, beforeEach, describe, test } from 'vitest';
 import { type FakeGcsServer, startFakeGcs } from '../fake-gcs/fake-gcs-server.ts';
 import { TEST_ACCESS_TOKEN } from '../http/auth.ts';
 import {
@@ -44,12 +44,12 @@ describe('fake BigQuery with the real @google-cloud/bigquery client', () => {
   let bigquery: BigQuery;
   let storage: Storage;
 
-  before(async () => {
+  beforeAll(async () => {
     gcs = await startFakeGcs();
     server = await startFakeBigQuery({ gcs });
     storage = new Storage(gcs.clientOptions());
   });
-  after(async () => {
+  afterAll(async () => {
     await server.close();
     await gcs.close();
   });

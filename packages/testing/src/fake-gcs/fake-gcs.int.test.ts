@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
 import { Storage } from '@google-cloud/storage';
+import { afterAll, beforeAll, beforeEach, describe, test } from 'vitest';
 import { crc32cBase64, md5Base64 } from './checksums.ts';
 import { type FakeGcsServer, startFakeGcs } from './fake-gcs-server.ts';
 
@@ -10,10 +10,10 @@ describe('fake GCS with the real @google-cloud/storage client', () => {
   let server: FakeGcsServer;
   let storage: Storage;
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startFakeGcs();
   });
-  after(() => server.close());
+  afterAll(() => server.close());
   beforeEach(() => {
     server.reset();
     server.createBucket(BUCKET);
@@ -202,10 +202,10 @@ describe('fake GCS with the real @google-cloud/storage client', () => {
 describe('fake GCS: the rules it models, with the real client', () => {
   let server: FakeGcsServer;
   let storage: Storage;
-  before(async () => {
+  beforeAll(async () => {
     server = await startFakeGcs();
   });
-  after(() => server.close());
+  afterAll(() => server.close());
   beforeEach(() => {
     server.reset();
     server.createBucket(BUCKET);

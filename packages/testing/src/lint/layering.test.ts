@@ -9,12 +9,12 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { REPO_ROOT } from '../process/cli-process.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'eventkit-layering-'));
 copyFileSync(path.join(REPO_ROOT, 'biome.json'), path.join(dir, 'biome.json'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let n = 0;
 function lint(file: string, importLine: string): { ok: boolean; output: string } {

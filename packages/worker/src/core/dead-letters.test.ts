@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
 import type { QueueMessage, RoutedEvent } from '@eventkit/shared';
+import { describe, test } from 'vitest';
 import { eventLetter, messageLetter } from './dead-letters.ts';
 
 const routed = (event: Record<string, unknown>): RoutedEvent =>

@@ -2,8 +2,8 @@
 // message gives the same result (same dead-letter ids, same partitions) on
 // every delivery.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
 import type { QueueMessage } from '@eventkit/shared';
+import { describe, test } from 'vitest';
 import { envelopeOf, events, TEST_SETTINGS } from '../testing/helpers.ts';
 import { intake } from './intake.ts';
 

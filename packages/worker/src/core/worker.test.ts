@@ -2,7 +2,6 @@
 // notice (acks only after durable writes, nothing lost, invalid events kept
 // with reasons, bounded memory, prompt flushes and drains).
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
 import {
   createMetricsRegistry,
   type EventBatch,
@@ -13,6 +12,7 @@ import {
   type WriteReceipt,
 } from '@eventkit/shared';
 import { eventually } from '@eventkit/shared/contracts';
+import { describe, test } from 'vitest';
 import { delay, envelopeOf, events, ManualSubscriber, TEST_SETTINGS } from '../testing/helpers.ts';
 import { EventsRejectedError } from './errors.ts';
 import type { WorkerSettings } from './settings.ts';

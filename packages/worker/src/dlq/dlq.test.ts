@@ -1,6 +1,5 @@
 // dlq list and dlq replay over in-memory ports, end to end through the worker core.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
 import {
   createMetricsRegistry,
   deadLetterId,
@@ -11,6 +10,7 @@ import {
   silentLogger,
 } from '@eventkit/shared';
 import { sampleDeadLetter } from '@eventkit/shared/contracts';
+import { describe, test } from 'vitest';
 import { createWorker } from '../core/worker.ts';
 import type { ReplayLedger } from '../sinks/replay-ledger.ts';
 import { envelopeOf, events, TEST_SETTINGS } from '../testing/helpers.ts';

@@ -3,7 +3,6 @@
 // event is stored (Firestore: exactly once; GCS: at least once, identical rows).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
 import { type RoutedEvent, toWarehouseRow } from '@eventkit/shared';
 import { eventually } from '@eventkit/shared/contracts';
 import { GcsObjectStore } from '@eventkit/shared/gcs';
@@ -11,6 +10,7 @@ import { createPubSubClient, ensureSubscription, PubSubPublisher } from '@eventk
 import { type FakeGcsServer, startFakeGcs, useEmulators } from '@eventkit/testing';
 import { Firestore } from '@google-cloud/firestore';
 import { Storage } from '@google-cloud/storage';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { adaptEvent } from '../core/adapt.ts';
 import { firestoreDocId } from '../sinks/firestore.ts';
 import { ParquetEncoder } from '../sinks/parquet.ts';
@@ -20,7 +20,7 @@ import { envelopeOf, events } from '../testing/helpers.ts';
 
 const { pubsubHost, firestoreHost } = await useEmulators();
 const running: WorkerProcess[] = [];
-after(async () => {
+afterAll(async () => {
   for (const w of running) w.kill('SIGKILL');
 });
 
@@ -103,11 +103,11 @@ describe('at-least-once with SIGKILL mid-flush', () => {
   describe('gcs', () => {
     let gcs: FakeGcsServer;
     let encoder: ParquetEncoder;
-    before(async () => {
+    beforeAll(async () => {
       gcs = await startFakeGcs();
       encoder = await ParquetEncoder.create();
     });
-    after(async () => {
+    afterAll(async () => {
       await encoder.close();
       await gcs.close();
     });

@@ -6,11 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
 import { FileObjectStore, listAll } from '@eventkit/shared';
 import { eventually } from '@eventkit/shared/contracts';
 import { createPubSubClient, ensureSubscription, PubSubPublisher } from '@eventkit/shared/pubsub';
 import { useEmulators } from '@eventkit/testing';
+import { afterAll, describe, test } from 'vitest';
 import { ObjectStoreDeadLetterStore } from '../sinks/object-store-dead-letters.ts';
 import { ParquetEncoder } from '../sinks/parquet.ts';
 import { readBackEvents } from '../sinks/test-support.ts';
@@ -21,7 +21,7 @@ const { pubsubHost } = await useEmulators();
 /** The worker's lease bound (maxAckDeadline in packages/shared/src/adapters/pubsub/subscriber.ts). */
 const LEASE_BOUND_S = 20;
 const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
+afterAll(async () => {
   for (const c of cleanups) await c();
 });
 

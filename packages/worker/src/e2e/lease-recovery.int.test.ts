@@ -13,10 +13,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, test } from 'node:test';
 import { FileObjectStore } from '@eventkit/shared';
 import { createPubSubClient, ensureSubscription, PubSubPublisher } from '@eventkit/shared/pubsub';
 import { useEmulators } from '@eventkit/testing';
+import { afterAll, test } from 'vitest';
 import { ParquetEncoder } from '../sinks/parquet.ts';
 import { readBackEvents } from '../sinks/test-support.ts';
 import { freePort, logged, startWorkerProcess, type WorkerProcess } from '../testing/child.ts';
@@ -30,7 +30,7 @@ const RECOVERY_LIMIT_S = 150;
 
 const { pubsubHost } = await useEmulators();
 const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => {
+afterAll(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => {});
 });
 
@@ -140,7 +140,7 @@ test(`a SIGKILLed worker's held messages reach a second worker, which stores the
   );
   const allSeconds = (Date.now() - killedAt) / 1000;
   const firstSeconds = (firstSeenAt - killedAt) / 1000;
-  t.diagnostic(
+  void t.annotate(
     `recovery after SIGKILL: first held event stored after ${firstSeconds.toFixed(1)} s, all 300 after ${allSeconds.toFixed(1)} s (flush interval 1 s; the first worker had held a message ${HOLD_S} s)`,
   );
   second.kill('SIGTERM');

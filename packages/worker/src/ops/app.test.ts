@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
 import { createMetricsRegistry, defineCounter } from '@eventkit/shared';
+import { describe, test } from 'vitest';
 import { cachedCheck, createOpsApp } from './app.ts';
 
 describe('operations endpoints', () => {

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
 import {
   FileObjectStore,
   listAll,
@@ -18,6 +17,7 @@ import {
   sampleDeadLetter,
   sampleEvent,
 } from '@eventkit/shared/contracts';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { ObjectStoreDeadLetterStore } from './object-store-dead-letters.ts';
 import { ObjectStoreEventSink } from './object-store-sink.ts';
 import { ParquetEncoder } from './parquet.ts';
@@ -25,10 +25,10 @@ import { readBackEvents } from './test-support.ts';
 
 let encoder: ParquetEncoder;
 const dirs: string[] = [];
-before(async () => {
+beforeAll(async () => {
   encoder = await ParquetEncoder.create();
 });
-after(async () => {
+afterAll(async () => {
   await encoder.close();
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });

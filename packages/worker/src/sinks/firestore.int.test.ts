@@ -1,7 +1,6 @@
 // The `firestore` sink and dead-letter store against the Firestore emulator.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, describe, test } from 'node:test';
 import { createMetricsRegistry, type RoutedEvent, silentLogger } from '@eventkit/shared';
 import {
   deadLetterStoreContract,
@@ -11,6 +10,7 @@ import {
 } from '@eventkit/shared/contracts';
 import { useEmulators } from '@eventkit/testing';
 import { Firestore } from '@google-cloud/firestore';
+import { afterAll, describe, test } from 'vitest';
 import { EventsRejectedError } from '../core/errors.ts';
 import { createWorker } from '../core/worker.ts';
 import { startGrpcRequestMeter } from '../testing/grpc-request-meter.ts';
@@ -54,7 +54,7 @@ function dbVia(host: string): Firestore {
     if (saved !== undefined) process.env.FIRESTORE_EMULATOR_HOST = saved;
   }
 }
-after(async () => {
+afterAll(async () => {
   await Promise.all(clients.map((c) => c.terminate()));
 });
 

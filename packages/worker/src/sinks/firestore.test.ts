@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe, test } from 'node:test';
 import { sampleEvent } from '@eventkit/shared/contracts';
 import { Timestamp } from '@google-cloud/firestore';
+import { describe, test } from 'vitest';
 import {
   eventDocument,
   FIRESTORE_BATCH_LIMIT,

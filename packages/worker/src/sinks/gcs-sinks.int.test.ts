@@ -2,11 +2,11 @@
 // the fake GCS server of @eventkit/testing.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
 import { deadLetterStoreContract, eventSinkContract, sampleEvent } from '@eventkit/shared/contracts';
 import { GcsObjectStore } from '@eventkit/shared/gcs';
 import { type FakeGcsServer, startFakeGcs } from '@eventkit/testing';
 import { Storage } from '@google-cloud/storage';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { ObjectStoreDeadLetterStore } from './object-store-dead-letters.ts';
 import { ObjectStoreEventSink } from './object-store-sink.ts';
 import { ParquetEncoder } from './parquet.ts';
@@ -14,11 +14,11 @@ import { readBackEvents } from './test-support.ts';
 
 let gcs: FakeGcsServer;
 let encoder: ParquetEncoder;
-before(async () => {
+beforeAll(async () => {
   gcs = await startFakeGcs();
   encoder = await ParquetEncoder.create();
 });
-after(async () => {
+afterAll(async () => {
   await encoder.close();
   await gcs.close();
 });

@@ -1,6 +1,5 @@
 // The Parquet files the worker writes, read back with DuckDB.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
 import {
   normalizeEvent,
   type RoutedEvent,
@@ -9,14 +8,15 @@ import {
   WAREHOUSE_COLUMNS,
 } from '@eventkit/shared';
 import { sampleEvent } from '@eventkit/shared/contracts';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { EventsRejectedError } from '../core/errors.ts';
 import { ParquetEncoder, rowToRoutedEvent } from './parquet.ts';
 
 let encoder: ParquetEncoder;
-before(async () => {
+beforeAll(async () => {
   encoder = await ParquetEncoder.create();
 });
-after(async () => {
+afterAll(async () => {
   await encoder.close();
 });
 

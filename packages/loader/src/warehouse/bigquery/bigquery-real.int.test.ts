@@ -11,10 +11,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
 import { warehouseContract } from '@eventkit/shared/contracts';
 import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
 import { BigQuery } from '@google-cloud/bigquery';
+import { afterAll, test } from 'vitest';
 import { eventKey, type RowInput, writeParquet } from '../../testing/fixtures.ts';
 import { BigQueryWarehouse } from './bigquery-warehouse.ts';
 
@@ -23,9 +23,11 @@ const bucket = process.env.EVENTKIT_TEST_GCS_BUCKET;
 const location = process.env.EVENTKIT_TEST_BIGQUERY_LOCATION ?? 'US';
 
 if (!project || !bucket) {
-  test('warehouse contract: bigquery (real project)', {
-    skip: 'set EVENTKIT_TEST_BIGQUERY_PROJECT and EVENTKIT_TEST_GCS_BUCKET (and application default credentials) to run it',
-  }, () => {});
+  test('warehouse contract: bigquery (real project)', (t) => {
+    t.skip(
+      'set EVENTKIT_TEST_BIGQUERY_PROJECT and EVENTKIT_TEST_GCS_BUCKET (and application default credentials) to run it',
+    );
+  });
 } else {
   const client = new BigQuery({ projectId: project, location });
   const store = new GcsObjectStore({ storage: createStorageClient({ projectId: project }), bucket });
@@ -34,7 +36,7 @@ if (!project || !bucket) {
   const written: string[] = [];
   let tables = 0;
 
-  after(async () => {
+  afterAll(async () => {
     await client
       .dataset(dataset)
       .delete({ force: true })

@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
 import { type LoadFile, type LoadJob, WAREHOUSE_COLUMNS } from '@eventkit/shared';
 import { warehouseContract } from '@eventkit/shared/contracts';
 import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
@@ -23,6 +22,7 @@ import {
   startFakeGcs,
 } from '@eventkit/testing';
 import { BigQuery } from '@google-cloud/bigquery';
+import { afterAll, beforeAll, beforeEach, describe, test } from 'vitest';
 import { jobIdFor } from '../../core/grouping.ts';
 import { createLoader } from '../../core/loader.ts';
 import { errorRow, eventKey, type RowInput, writeParquet } from '../../testing/fixtures.ts';
@@ -124,10 +124,10 @@ const queryParameters = (job: { configuration: Record<string, unknown> } | undef
 
 describe('BigQueryWarehouse requests', () => {
   let h: Awaited<ReturnType<typeof harness>>;
-  before(async () => {
+  beforeAll(async () => {
     h = await harness();
   });
-  after(() => h.close());
+  afterAll(() => h.close());
   beforeEach(() => h.reset());
 
   test('creates the dataset, the partitioned and clustered tables with JSON columns, and the ledger, once', async () => {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
 import { FileObjectStore, type LoadFile, type LoadJob } from '@eventkit/shared';
 import { warehouseContract } from '@eventkit/shared/contracts';
+import { afterAll, describe, test } from 'vitest';
 import { errorRow, putErrorFile, putEventFile, type RowInput } from '../../testing/fixtures.ts';
 import { withDuckDb } from './duckdb-file.ts';
 import { DuckDbWarehouse } from './duckdb-warehouse.ts';
@@ -57,7 +57,7 @@ const asFile = (o: { key: string; uri: string; size: number }): LoadFile => ({
 
 describe('DuckDbWarehouse', () => {
   const cleanups: (() => Promise<void>)[] = [];
-  after(async () => {
+  afterAll(async () => {
     for (const c of cleanups) await c();
   });
 

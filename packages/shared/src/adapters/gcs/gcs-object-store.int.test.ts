@@ -3,8 +3,8 @@
 // preconditions it sends, retries, gs:// URIs).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
 import { Storage } from '@google-cloud/storage';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 // @eventkit/testing depends on shared, so shared's tests reach it by path (test-only; no package cycle).
 import { type FakeGcsServer, startFakeGcs } from '../../../../testing/src/index.ts';
 import { objectStoreContract } from '../../contracts/index.ts';
@@ -13,10 +13,10 @@ import { createStorageClient } from './client.ts';
 import { GcsObjectStore } from './gcs-object-store.ts';
 
 let gcs: FakeGcsServer;
-before(async () => {
+beforeAll(async () => {
   gcs = await startFakeGcs();
 });
-after(async () => {
+afterAll(async () => {
   await gcs.close();
 });
 

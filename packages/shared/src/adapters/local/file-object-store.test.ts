@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { objectStoreContract } from '../../contracts/index.ts';
 import { ObjectExistsError, PreconditionFailedError } from '../../ports/object-store.ts';
 import { MemoryObjectStore } from '../memory/memory-object-store.ts';

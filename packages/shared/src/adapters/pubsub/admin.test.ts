@@ -2,8 +2,8 @@
 // answers 7 days for a subscription created without a retention, so it cannot
 // tell an explicit setting from none).
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import type { PubSub } from '@google-cloud/pubsub';
+import { test } from 'vitest';
 import { ensureSubscription, SUBSCRIPTION_RETENTION_SECONDS } from './admin.ts';
 
 function recordingPubSub() {

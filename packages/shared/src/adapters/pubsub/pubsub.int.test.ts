@@ -3,8 +3,8 @@
 // delivery counts).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, describe, test } from 'node:test';
 import type { PubSub } from '@google-cloud/pubsub';
+import { afterAll, describe, test } from 'vitest';
 // @eventkit/testing depends on shared, so shared's tests reach it by path (test-only; no package cycle).
 import { useEmulators } from '../../../../testing/src/index.ts';
 import { eventually, queueContract } from '../../contracts/index.ts';
@@ -22,7 +22,7 @@ const client = () => {
   clients.push(c);
   return c;
 };
-after(async () => {
+afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
 });
 
