@@ -6,6 +6,7 @@ import { createMetricsRegistry, type GatewayConfig, logConfigWarnings, loggerFor
 import { openPubSub } from '@eventkit/shared/pubsub';
 import { createGateway } from './gateway.ts';
 import { listen } from './http/server.ts';
+import { gatewaySettingsFromConfig } from './settings.ts';
 
 export async function serve(config: GatewayConfig, warnings: readonly string[]): Promise<void> {
   const logger = loggerFor(config, 'eventkit-gateway');
@@ -15,7 +16,12 @@ export async function serve(config: GatewayConfig, warnings: readonly string[]):
   const pubsub = openPubSub(config);
   const queue = await pubsub.publisher();
 
-  const gateway = await createGateway({ settings: config, queue, logger, registry });
+  const gateway = await createGateway({
+    settings: gatewaySettingsFromConfig(config),
+    queue,
+    logger,
+    registry,
+  });
   gateway.start();
   const server = await listen(gateway.app.fetch, config.host, config.port);
   logger.info(

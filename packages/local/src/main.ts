@@ -11,7 +11,7 @@
 // pubsub, EVENTKIT_EVENT_STORE=gcs|firestore, EVENTKIT_WAREHOUSE=bigquery with
 // the emulators or GCP), which is how the seed's options A/B/C run.
 
-import { createGateway, listen } from '@eventkit/gateway';
+import { createGateway, gatewaySettingsFromConfig, listen } from '@eventkit/gateway';
 import { type Loader, loaderFromConfig } from '@eventkit/loader';
 import {
   createMetricsRegistry,
@@ -30,7 +30,7 @@ import { createStores, createWorker, workerSettingsFromConfig } from '@eventkit/
 import { banner } from './banner.ts';
 import { StatusLine } from './status-line.ts';
 
-/** Envelopes in flight between the gateway's publisher and the in-process worker. */
+/** Envelopes in flight between the gateway's WAL relay and the in-process worker. */
 const LOCAL_IN_FLIGHT = 32;
 
 export interface DevOptions {
@@ -97,11 +97,11 @@ export async function runDev(
   });
 
   const gateway = await createGateway({
-    settings: config,
+    settings: gatewaySettingsFromConfig(config),
     queue: queue.publisher,
     logger: logger.child({ component: 'gateway' }),
     registry,
-    ...(queue.local ? { publishersInFlight: LOCAL_IN_FLIGHT } : {}),
+    ...(queue.local ? { relayInFlight: LOCAL_IN_FLIGHT } : {}),
   });
 
   const loader: Loader | undefined = loaderEnabled(config)

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { CliError, type GatewayConfig, loggerFor } from '@eventkit/shared';
 import { openPubSub } from '@eventkit/shared/pubsub';
-import { Publisher } from '../publisher/publisher.ts';
+import { WalRelay } from '../relay/wal-relay.ts';
 import { WalStore } from '../wal/store.ts';
 import { WriteAheadLog } from '../wal/wal.ts';
 
@@ -58,15 +58,15 @@ export async function walDrain(config: GatewayConfig): Promise<string> {
   const queue = await pubsub.publisher();
   const wal = await WriteAheadLog.open(config.ringBufferDbPath, { sync: config.walSync });
   const before = wal.pendingCount;
-  const publisher = new Publisher({
+  const relay = new WalRelay({
     wal,
     queue,
     logger,
     batchSize: config.ringBufferPublisherBatchSize,
     pollIntervalMs: 50,
   });
-  publisher.start();
-  const { remaining } = await publisher.drain(Date.now() + Math.max(config.shutdownTimeout, 60) * 1000);
+  relay.start();
+  const { remaining } = await relay.drain(Date.now() + Math.max(config.shutdownTimeout, 60) * 1000);
   await wal.close();
   await queue.close();
   await pubsub.close();
