@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { type Env, type Flags, type LoadedConfig, loadConfig, type ValueSource } from '../config/load.ts';
 import { keysOfParts, type SettingPart, settingsUsed } from '../config/parts.ts';
 import { REDACTED, redactedConfig } from '../config/redact.ts';
-import type { Role, SettingEntry, SettingKey } from '../config/settings.ts';
+import type { ConfigFor, Role, SettingEntry, SettingKey } from '../config/settings.ts';
 import { createLogger, type Logger, type LogLevel } from '../logging/logger.ts';
 import { addSettingOptions, type CliIo } from './program.ts';
 
@@ -27,9 +27,11 @@ export function logConfigWarnings(logger: Logger, warnings: readonly string[]): 
   for (const detail of warnings) logger.warn({ detail }, 'config_warning');
 }
 
+type LoggingConfig = { readonly logLevel: LogLevel; readonly jsonLogs: boolean };
+
 /** The logger the configuration asks for, named after the executable. */
 export function loggerFor(
-  config: { readonly logLevel: LogLevel; readonly jsonLogs: boolean },
+  config: LoggingConfig,
   name: string,
   destination?: number | NodeJS.WritableStream,
 ): Logger {
@@ -61,6 +63,33 @@ function displaySource(setting: SettingEntry, source: ValueSource | undefined, e
     default:
       return '';
   }
+}
+
+export interface CommandConfigOptions {
+  /** The logger's name (the executable's, or its role's). */
+  name: string;
+  /** The parts of the configuration the command reads (config/parts.ts); default all of the role's. */
+  parts?: readonly SettingPart[];
+  /** Where the logs go; 2 (stderr) keeps stdout for the command's output. Default stdout. */
+  logsTo?: number;
+}
+
+/**
+ * What a command starts with: its configuration from the environment and its
+ * flags (ConfigError → exit 2), and a logger, the configuration's warnings
+ * logged once.
+ */
+export function loadCommandConfig<R extends Role>(
+  role: R,
+  env: Env,
+  flags: Flags,
+  options: CommandConfigOptions,
+): { config: ConfigFor<R>; logger: Logger } {
+  const { config, warnings } = loadConfig(role, env, flags, options.parts);
+  // Every role reads the logging settings (ConfigFor<R> cannot say so for a generic R).
+  const logger = loggerFor(config as unknown as LoggingConfig, options.name, options.logsTo);
+  logConfigWarnings(logger, warnings);
+  return { config, logger };
 }
 
 /** The human-readable listing: one line per setting, with where its value came from. */
