@@ -26,7 +26,7 @@ import {
   type QueueSubscriber,
 } from '@eventkit/shared';
 import { openPubSub, PubSubSubscriber } from '@eventkit/shared/pubsub';
-import { createStores, createWorker, workerSettingsFromConfig } from '@eventkit/worker';
+import { createWorker, openSinks, workerSettingsFromConfig } from '@eventkit/worker';
 import { banner } from './banner.ts';
 import { StatusLine } from './status-line.ts';
 
@@ -83,14 +83,14 @@ export async function runDev(
   const registry = createMetricsRegistry({ role: 'dev' });
   const queue = await openQueue(config);
 
-  const stores = await createStores(config);
+  const sinks = await openSinks(config);
   const settings = workerSettingsFromConfig(config);
   // Locally, events should be queryable within seconds: flush after 1 s unless told otherwise.
   if (options.defaulted.has('eventloaderFlushInterval')) settings.flushIntervalMs = 1000;
   const worker = createWorker({
     subscriber: queue.subscriber,
-    sink: stores.sink,
-    deadLetters: stores.deadLetters,
+    sink: sinks.sink,
+    deadLetters: sinks.deadLetters,
     logger: logger.child({ component: 'worker' }),
     metrics: registry,
     settings: { ...settings, flowControl: queue.flow },
@@ -148,7 +148,7 @@ export async function runDev(
     loaded = report.rowsInserted;
     if (!report.ok) logger.error({ err: report.error }, 'final_load_failed');
   }
-  await stores.close();
+  await sinks.close();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   logger.info(
     { wal_pending: remaining, worker_drained: stopped.drained, rows_loaded_at_exit: loaded },

@@ -1,62 +1,73 @@
-// The worker's composition root for `eventkit-worker run`: builds the clients
-// from the configuration, wires them into the core, serves /health, /ready and
-// /metrics, and drains on SIGTERM (stop pulling, flush every partition, ack
-// what was written) within EVENTKIT_SHUTDOWN_TIMEOUT.
+// The worker built from its configuration for `eventkit-worker run`: Pub/Sub
+// and the subscription, the sinks (open-sinks.ts), the core (createWorker), and
+// the /health, /ready and /metrics server. The run command keeps it running
+// until a signal, or until the subscription fails for good; drain() is what
+// either starts (onShutdown in @eventkit/shared): stop pulling, flush every
+// partition, ack what was written, within EVENTKIT_SHUTDOWN_TIMEOUT.
 import {
   createMetricsRegistry,
+  type DrainResult,
   type Logger,
-  logConfigWarnings,
-  loggerFor,
+  type ShutdownReason,
   type WorkerConfig,
 } from '@eventkit/shared';
 import { openPubSub, PubSubSubscriber } from '@eventkit/shared/pubsub';
 import { workerSettingsFromConfig } from './core/settings.ts';
 import { createWorker } from './core/worker.ts';
+import { openSinks } from './open-sinks.ts';
 import { cachedCheck, createOpsApp } from './ops/app.ts';
 import { startOpsServer } from './ops/server.ts';
-import { createStores } from './stores.ts';
 
-/** Extra time after the shutdown timeout for closing clients before the process exits regardless. */
-const EXIT_GRACE_MS = 3_000;
+/** Extra time after the shutdown timeout for closing clients; past it onShutdown exits 1. */
+export const EXIT_GRACE_MS = 3_000;
 
-export async function run(config: WorkerConfig, warnings: readonly string[]): Promise<void> {
-  const logger = loggerFor(config, 'worker');
-  logConfigWarnings(logger, warnings);
+/** The reason the worker drains when its subscription failed for good. */
+export const SUBSCRIPTION_FAILED = 'subscription_failed';
+
+export interface ComposedWorker {
+  /**
+   * Resolves when the subscription stream failed with an error the client does
+   * not retry (NOT_FOUND, PERMISSION_DENIED): the worker then drains and exits
+   * 1, for its supervisor to restart it.
+   */
+  readonly failed: Promise<void>;
+  /** Stops pulling, flushes, acks; closes the ops server, the sinks and Pub/Sub. Exit 0 only for a full drain after a signal. */
+  drain(reason: ShutdownReason): Promise<DrainResult>;
+}
+
+export async function composeWorker(config: WorkerConfig, logger: Logger): Promise<ComposedWorker> {
   const registry = createMetricsRegistry({ role: 'worker' });
   const settings = workerSettingsFromConfig(config);
 
   const opened = openPubSub(config);
   await opened.ensureSubscription(config.pubsubSubscription);
   const { pubsub } = opened;
-  let stopReason: 'signal' | 'subscription_failed' | undefined;
-  let requestStop!: () => void;
-  const stopRequested = new Promise<void>((resolve) => {
-    requestStop = resolve;
+  let fail!: () => void;
+  const failed = new Promise<void>((resolve) => {
+    fail = resolve;
   });
   const subscriber = new PubSubSubscriber({
     pubsub,
     subscription: config.pubsubSubscription,
     flowControl: settings.flowControl,
     streams: config.pubsubWorkers,
-    // The client retries what can be retried; an error here (NOT_FOUND, PERMISSION_DENIED) ends the
-    // stream for good, so the worker drains and exits non-zero for its supervisor to restart it.
+    // The client retries what can be retried; an error here ends the stream for good.
     onError: (err) => {
-      logger.error({ error: err.message }, 'subscription_failed');
-      stopReason ??= 'subscription_failed';
-      requestStop();
+      logger.error({ error: err.message }, SUBSCRIPTION_FAILED);
+      fail();
     },
   });
-  const stores = await createStores(config);
+  const sinks = await openSinks(config);
   const worker = createWorker({
     subscriber,
-    sink: stores.sink,
-    deadLetters: stores.deadLetters,
+    sink: sinks.sink,
+    deadLetters: sinks.deadLetters,
     logger,
     metrics: registry,
     settings,
   });
 
-  const sinkCheck = cachedCheck(() => stores.sink.check());
+  const sinkCheck = cachedCheck(() => sinks.sink.check());
   const ops = await startOpsServer(
     createOpsApp({
       registry,
@@ -76,35 +87,16 @@ export async function run(config: WorkerConfig, warnings: readonly string[]): Pr
   logger.info({ host: config.metricsHost, port: ops.port }, 'ops_listening');
 
   await worker.start();
-  onShutdownSignal(logger, () => {
-    stopReason ??= 'signal';
-    requestStop();
-  });
-  await stopRequested;
-
-  const hardExit = setTimeout(() => {
-    logger.error({ timeout_ms: settings.shutdownTimeoutMs + EXIT_GRACE_MS }, 'shutdown_timed_out');
-    process.exit(1);
-  }, settings.shutdownTimeoutMs + EXIT_GRACE_MS);
-  hardExit.unref();
-  const result = await worker.stop();
-  await ops.close();
-  await Promise.allSettled([stores.close(), pubsub.close()]);
-  process.exitCode = result.drained && stopReason === 'signal' ? 0 : 1;
-}
-
-/** Calls `stop` on the first SIGTERM or SIGINT; a second one exits at once. */
-function onShutdownSignal(logger: Logger, stop: () => void): void {
-  let received = false;
-  const handler = (signal: NodeJS.Signals) => {
-    if (received) {
-      logger.warn({ signal }, 'shutdown_forced');
-      process.exit(130);
-    }
-    received = true;
-    logger.info({ signal }, 'shutdown_requested');
-    stop();
+  return {
+    failed,
+    async drain(reason) {
+      const result = await worker.stop();
+      await ops.close();
+      await Promise.allSettled([sinks.close(), pubsub.close()]);
+      return {
+        exitCode: result.drained && reason !== SUBSCRIPTION_FAILED ? 0 : 1,
+        report: { drained: result.drained, duration_ms: result.durationMs },
+      };
+    },
   };
-  process.on('SIGTERM', handler);
-  process.on('SIGINT', handler);
 }

@@ -1,14 +1,7 @@
 // `eventkit-gateway serve`: the HTTP API and the WAL relay (compose.ts) until
 // SIGTERM/SIGINT, then the drain (onShutdown): `shutdown_requested`,
 // `shutdown_started`, and `shutdown_complete` with what is left in the WAL.
-import {
-  addSettingOptions,
-  type Flags,
-  loadGatewayConfig,
-  logConfigWarnings,
-  loggerFor,
-  onShutdown,
-} from '@eventkit/shared';
+import { addSettingOptions, type Flags, loadCommandConfig, onShutdown } from '@eventkit/shared';
 import type { Command } from 'commander';
 import { CLOSE_GRACE_MS, composeGateway } from '../compose.ts';
 
@@ -18,9 +11,7 @@ export function configureServeCommand(program: Command): Command {
     .description('Serve the HTTP API and publish the WAL to Pub/Sub until SIGTERM/SIGINT.');
   // Every setting of the gateway: serving uses them all.
   return addSettingOptions(command, 'gateway').action(async (flags: Flags) => {
-    const { config, warnings } = loadGatewayConfig(process.env, flags);
-    const logger = loggerFor(config, 'eventkit-gateway');
-    logConfigWarnings(logger, warnings);
+    const { config, logger } = loadCommandConfig('gateway', process.env, flags, { name: 'eventkit-gateway' });
     const gateway = await composeGateway(config, logger);
     onShutdown(logger, { timeoutMs: config.shutdownTimeout * 1000 + CLOSE_GRACE_MS }, (signal) =>
       gateway.drain(signal),
