@@ -43,6 +43,13 @@ describe('setting parts', () => {
     const env = { GCP_PROJECT_ID: 'p', EVENTKIT_EVENTLOADER_BATCH_SIZE: '5000' };
     assert.throws(() => loadConfig('worker', env), /EVENTKIT_EVENTLOADER_BATCH_SIZE/);
     assert.equal(loadConfig('worker', env, {}, ['logging', 'eventStore']).config.eventloaderBatchSize, 5000);
+    // Querying the DuckDB file does not need what loading into BigQuery needs.
+    const bigquery = { EVENTKIT_WAREHOUSE: 'bigquery' };
+    assert.throws(
+      () => loadConfig('loader', bigquery),
+      /EVENTKIT_WAREHOUSE \(--warehouse\): "bigquery" loads files from GCS/,
+    );
+    assert.equal(loadConfig('loader', bigquery, {}, ['logging', 'warehouse']).config.warehouse, 'bigquery');
     // The rules of the parts it uses still hold.
     assert.throws(
       () => loadConfig('worker', { EVENTKIT_EVENT_STORE: 'gcs' }, {}, ['logging', 'eventStore']),

@@ -84,15 +84,16 @@ function checkLoaderRules(role: Role, v: Values, warnings: string[], uses: Uses)
     fail('eventStore', 'the loader loads event files: expected "gcs" or "file", got "firestore"');
   }
   if (v.warehouse === 'bigquery') {
-    if (v.eventStore !== 'gcs') {
+    if (uses('eventStore') && v.eventStore !== 'gcs') {
       fail(
         'warehouse',
         `"bigquery" loads files from GCS: set ${SETTINGS.gcpGcsBucket.env} (event store gcs) or use "duckdb"`,
       );
     }
-    if (!has(v, 'gcpProjectId'))
+    if (uses('warehouseTable') && !has(v, 'gcpProjectId')) {
       fail('gcpProjectId', `required when ${SETTINGS.warehouse.env} is "bigquery"`);
-    if (!has(v, 'gcpBigqueryDataset')) {
+    }
+    if (uses('warehouseTable') && !has(v, 'gcpBigqueryDataset')) {
       fail('gcpBigqueryDataset', `required when ${SETTINGS.warehouse.env} is "bigquery"`);
     }
   }
