@@ -25,12 +25,13 @@ import { createWorker, openSinks, type Sinks, type Worker, workerSettingsFromCon
 import { banner } from './banner.ts';
 import { type DevQueue, LOCAL_IN_FLIGHT, openDevQueue } from './queue.ts';
 import { StatusLine } from './status-line.ts';
+import type { Terminal } from './terminal.ts';
 
 export interface DevOptions {
   /** Settings whose value came from the defaults (the local mode picks livelier ones for some). */
   defaulted: ReadonlySet<string>;
-  interactive: boolean;
-  out: NodeJS.WritableStream;
+  /** A person's terminal: the banner and a live status line. Absent: log lines only. */
+  terminal: Terminal | undefined;
 }
 
 export interface ComposedDev {
@@ -121,7 +122,7 @@ export async function composeDev(
 
 async function drain(r: Running, reason: ShutdownReason): Promise<DrainResult> {
   r.status.stop();
-  if (r.options.interactive) r.options.out.write('\n');
+  r.options.terminal?.endStatus();
   r.logger.info({ signal: reason }, 'shutdown_started');
   const deadline = Date.now() + r.config.shutdownTimeout * 1000;
 
@@ -155,9 +156,9 @@ function announce(
   what: { status: StatusLine; loader: boolean; queue: string },
 ): StatusLine {
   const { status } = what;
-  if (options.interactive) {
-    options.out.write(banner(config, { loader: what.loader, queue: what.queue }));
-    status.start(options.out);
+  if (options.terminal) {
+    options.terminal.out.write(banner(config, { loader: what.loader, queue: what.queue }));
+    status.start(options.terminal);
   } else {
     logger.info(
       {

@@ -10,6 +10,7 @@
 import {
   ALL_PARTS,
   addSettingOptions,
+  createLogger,
   type Flags,
   loadDevConfig,
   logConfigWarnings,
@@ -19,6 +20,7 @@ import {
 } from '@eventkit/shared';
 import type { Command } from 'commander';
 import { composeDev } from '../compose.ts';
+import { Terminal } from '../terminal.ts';
 
 export const DEV_PARTS: readonly SettingPart[] = ALL_PARTS.filter((p) => p !== 'opsServer');
 
@@ -36,14 +38,22 @@ export function configureDevCommand(program: Command): Command {
         .filter(([, from]) => from === 'default')
         .map(([key]) => key),
     );
-    const logger = loggerFor(config, 'eventkit-dev');
+    // A live status line on a terminal; log lines otherwise (and always with JSON logs).
+    const terminal = process.stdout.isTTY && !config.jsonLogs ? new Terminal(process.stdout) : undefined;
+    const logger = terminal
+      ? createLogger({
+          level: config.logLevel,
+          json: false,
+          name: 'eventkit-dev',
+          destination: terminal.logs,
+          colorize: true,
+        })
+      : loggerFor(config, 'eventkit-dev');
     logConfigWarnings(logger, [
       ...warnings,
       ...(defaulted.has('asyncWorkers') ? [] : [ASYNC_WORKERS_IGNORED]),
     ]);
-    // A live status line on a terminal; log lines otherwise (and always with JSON logs).
-    const interactive = Boolean(process.stdout.isTTY) && !config.jsonLogs;
-    const dev = await composeDev(config, logger, { defaulted, interactive, out: process.stdout });
+    const dev = await composeDev(config, logger, { defaulted, terminal });
     onShutdown(logger, { timeoutMs: drainTimeoutMs(config.shutdownTimeout) }, (signal) => dev.drain(signal));
   });
 }
