@@ -5,8 +5,8 @@
 //   notReady  the same, and for WRITE_FAILURE_NOT_READY_MS after a failed
 //             WAL write
 //   unhealthy only the dead WAL thread: a restart is the cure
-import type { GatewayConfig } from '@eventkit/shared';
 import type { GatewayState, Refusal } from './http/app.ts';
+import type { GatewaySettings } from './settings.ts';
 import type { WriteAheadLog } from './wal/wal.ts';
 
 /** Seconds a client is asked to wait when the WAL backlog is over its high-water mark. */
@@ -21,7 +21,7 @@ export const BACKLOG_RETRY_AFTER = 10;
  */
 export const WRITE_FAILURE_NOT_READY_MS = 5_000;
 
-export type AdmissionSettings = Pick<GatewayConfig, 'walMaxPendingEvents' | 'walMaxPendingBytes'>;
+export type AdmissionSettings = Pick<GatewaySettings, 'walMaxPendingEvents' | 'walMaxPendingBytes'>;
 
 export class Admission implements GatewayState {
   readonly #wal: WriteAheadLog;

@@ -9,6 +9,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { createMetricsRegistry, loadConfig, type QueuePublisher, silentLogger } from '@eventkit/shared';
 import { describe, test } from 'vitest';
 import { createGateway, WRITE_FAILURE_NOT_READY_MS } from './gateway.ts';
+import { gatewaySettingsFromConfig } from './settings.ts';
 import { WriteAheadLog } from './wal/wal.ts';
 
 /** A queue that never confirms: everything accepted stays pending. */
@@ -21,7 +22,7 @@ async function gateway(queue: QueuePublisher = stuckQueue) {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'eventkit-gw-'));
   const { config } = loadConfig('gateway', { EVENTKIT_DATA_DIR: dataDir, GCP_PROJECT_ID: 'p' });
   const gw = await createGateway({
-    settings: config,
+    settings: gatewaySettingsFromConfig(config),
     queue,
     logger: silentLogger(),
     registry: createMetricsRegistry({}, { processMetrics: false }),
@@ -86,8 +87,8 @@ describe('gateway liveness and shutdown', () => {
     const { gw, file } = await gateway();
     assert.equal((await gw.app.request('/v1/batch', post({ batch: [track(1), track(2)] }))).status, 200);
     // A request admitted before shutdown whose append lands while the publisher drains.
-    const drain = gw.publisher.drain.bind(gw.publisher);
-    gw.publisher.drain = async (deadline) => {
+    const drain = gw.relay.drain.bind(gw.relay);
+    gw.relay.drain = async (deadline) => {
       const result = await drain(deadline);
       void gw.wal.append([
         {

@@ -1,42 +1,21 @@
-// The gateway assembled from its parts: WAL, publisher, HTTP app. Used by the
-// gateway's own main.ts and by the local all-in-one mode, which passes an
+// The gateway assembled from its parts: WAL, WAL relay, HTTP app. Used by the
+// gateway's compose.ts and by the local all-in-one mode, which passes an
 // in-process queue instead of Pub/Sub.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import {
-  type GatewayConfig,
-  type Logger,
-  type QueuePublisher,
-  type Registry,
-  renderMetrics,
-} from '@eventkit/shared';
+import { type Logger, type QueuePublisher, type Registry, renderMetrics } from '@eventkit/shared';
 import { Admission } from './admission.ts';
-import { type AcceptSink, createApp } from './http/app.ts';
+import { type AppendToWal, createApp } from './http/app.ts';
 import { WriteKeys } from './http/write-keys.ts';
 import type { IngestResult } from './ingest/ingest.ts';
 import { createGatewayMetrics } from './metrics.ts';
-import { Publisher } from './publisher/publisher.ts';
+import { WalRelay } from './relay/wal-relay.ts';
+import type { GatewaySettings } from './settings.ts';
 import { startWalMaintenance } from './wal/maintenance.ts';
 import { toWalRows } from './wal/rows.ts';
 import { WriteAheadLog } from './wal/wal.ts';
 
-export type GatewaySettings = Pick<
-  GatewayConfig,
-  | 'ringBufferDbPath'
-  | 'walSync'
-  | 'walMaxPendingEvents'
-  | 'walMaxPendingBytes'
-  | 'ringBufferMaxSize'
-  | 'ringBufferRetentionHours'
-  | 'ringBufferPublisherBatchSize'
-  | 'ringBufferPublisherPollInterval'
-  | 'ringBufferCleanupInterval'
-  | 'maxEventBytes'
-  | 'maxRequestBytes'
-  | 'maxBatchEvents'
-  | 'corsOrigins'
-  | 'writeKeys'
->;
+export type { GatewaySettings } from './settings.ts';
 
 export interface GatewayDeps {
   settings: GatewaySettings;
@@ -48,7 +27,7 @@ export interface GatewayDeps {
    * in milliseconds); with the in-process queue a publish resolves only once
    * the worker wrote the events, so the local mode keeps many in flight.
    */
-  publishersInFlight?: number;
+  relayInFlight?: number;
 }
 
 export { WRITE_FAILURE_NOT_READY_MS } from './admission.ts';
@@ -56,14 +35,15 @@ export { WRITE_FAILURE_NOT_READY_MS } from './admission.ts';
 export async function createGateway(deps: GatewayDeps) {
   const { settings, logger, registry } = deps;
   const { wal, metrics, setOldestPending } = await openWal(settings, registry);
-  const publisher = new Publisher({
+  const relay = new WalRelay({
     wal,
     queue: deps.queue,
+    // The relay's log lines keep the component name operators filter on.
     logger: logger.child({ component: 'publisher' }),
     metrics,
-    batchSize: settings.ringBufferPublisherBatchSize,
-    pollIntervalMs: settings.ringBufferPublisherPollInterval * 1000,
-    ...(deps.publishersInFlight ? { maxInFlight: deps.publishersInFlight } : {}),
+    batchSize: settings.relayBatchSize,
+    pollIntervalMs: settings.relayPollIntervalMs,
+    ...(deps.relayInFlight ? { maxInFlight: deps.relayInFlight } : {}),
   });
 
   const admission = new Admission(wal, settings);
@@ -76,7 +56,7 @@ export async function createGateway(deps: GatewayDeps) {
     },
     corsOrigins: settings.corsOrigins,
     writeKeys: new WriteKeys(settings.writeKeys),
-    sink: walSink(wal, admission, publisher),
+    appendToWal: walAppender(wal, admission, relay),
     state: admission,
     logger,
     metrics,
@@ -84,36 +64,36 @@ export async function createGateway(deps: GatewayDeps) {
   });
 
   const stopMaintenance = startWalMaintenance(wal, logger, {
-    retentionMs: settings.ringBufferRetentionHours * 3_600_000,
-    maxPublished: settings.ringBufferMaxSize,
-    cleanupIntervalMs: settings.ringBufferCleanupInterval * 1000,
+    retentionMs: settings.walRetentionMs,
+    maxPublished: settings.walMaxPublished,
+    cleanupIntervalMs: settings.walCleanupIntervalMs,
     onOldestPending: setOldestPending,
   });
 
   return {
     app,
     wal,
-    publisher,
+    relay,
     metrics,
     start() {
-      publisher.start();
+      relay.start();
     },
     /** Refuse new events from now on (503), e.g. on SIGTERM. */
     beginShutdown() {
       admission.beginShutdown();
     },
     /**
-     * Finishes the group commit, publishes what is pending until `deadline`
+     * Finishes the group commit, relays what is pending until `deadline`
      * (epoch ms), then closes the WAL. What is left stays in the WAL for the
      * next start. Returns the events left pending, counted in the file after
      * its last commit (a request admitted before shutdown can still append
-     * while the publisher drains); the gauge when the WAL had failed.
+     * while the relay drains); the gauge when the WAL had failed.
      */
     async shutdown(deadline: number): Promise<{ remaining: number }> {
       admission.beginShutdown();
       stopMaintenance();
       await wal.flushed();
-      const drained = await publisher.drain(deadline);
+      const drained = await relay.drain(deadline);
       const { pending } = await wal.close();
       return { remaining: pending ?? Math.max(drained.remaining, wal.pendingCount) };
     },
@@ -124,10 +104,10 @@ export type Gateway = Awaited<ReturnType<typeof createGateway>>;
 
 /** The WAL file (its directory made), with the gateway's metrics reading it. */
 async function openWal(settings: GatewaySettings, registry: Registry) {
-  mkdirSync(path.dirname(path.resolve(settings.ringBufferDbPath)), { recursive: true });
+  mkdirSync(path.dirname(path.resolve(settings.walPath)), { recursive: true });
   let oldestPendingAt: number | null = null;
   const metricsRef: { m?: ReturnType<typeof createGatewayMetrics> } = {};
-  const wal = await WriteAheadLog.open(settings.ringBufferDbPath, {
+  const wal = await WriteAheadLog.open(settings.walPath, {
     sync: settings.walSync,
     onCommit: ({ rows, durationMs }) => {
       metricsRef.m?.groupCommitRows.observe(rows);
@@ -146,20 +126,18 @@ async function openWal(settings: GatewaySettings, registry: Registry) {
   return { wal, metrics, setOldestPending };
 }
 
-/** Accepting = appending to the WAL (the 2xx waits for it); admission hears how the write went. */
-function walSink(wal: WriteAheadLog, admission: Admission, publisher: Publisher): AcceptSink {
-  return {
-    async accept(result: IngestResult, receivedAt: Date) {
-      const rows = toWalRows(result, receivedAt.getTime());
-      if (rows.length === 0) return;
-      try {
-        await wal.append(rows);
-      } catch (err) {
-        admission.writeFailed(err);
-        throw err;
-      }
-      admission.writeSucceeded();
-      publisher.notify();
-    },
+/** The ingest route's WAL append (the 2xx waits for it); admission hears how the write went, the relay wakes. */
+function walAppender(wal: WriteAheadLog, admission: Admission, relay: WalRelay): AppendToWal {
+  return async (result: IngestResult, receivedAt: Date) => {
+    const rows = toWalRows(result, receivedAt.getTime());
+    if (rows.length === 0) return;
+    try {
+      await wal.append(rows);
+    } catch (err) {
+      admission.writeFailed(err);
+      throw err;
+    }
+    admission.writeSucceeded();
+    relay.notify();
   };
 }

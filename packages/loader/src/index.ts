@@ -6,6 +6,11 @@
 //   await loader.stop();    // ends the loop; the running job finishes, no other starts
 //   await loader.runOnce(); // after stop(): a final load, run in full
 
+export {
+  createWarehouse,
+  type LoaderFromConfigOptions,
+  loaderFromConfig,
+} from './compose.ts';
 export { DEFAULT_GROUP_LIMITS, type GroupLimits, jobIdFor } from './core/grouping.ts';
 export {
   createLoader,
@@ -23,11 +28,6 @@ export {
   type PendingSummary,
   type RunReport,
 } from './core/report.ts';
-export {
-  createWarehouse,
-  type LoaderFromConfigOptions,
-  loaderFromConfig,
-} from './main.ts';
 export { BigQueryWarehouse, type BigQueryWarehouseOptions } from './warehouse/bigquery/bigquery-warehouse.ts';
 export { DuckDbLockedError, DuckDbMissingError } from './warehouse/duckdb/duckdb-file.ts';
 export { DuckDbWarehouse, type DuckDbWarehouseOptions } from './warehouse/duckdb/duckdb-warehouse.ts';

@@ -6,16 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliError, FileObjectStore, loadLoaderConfig, silentLogger } from '@eventkit/shared';
 import { afterAll, describe, test } from 'vitest';
-import {
-  backfillCommand,
-  createWarehouse,
-  loaderFromConfig,
-  localRetention,
-  queryCommand,
-  releaseCommand,
-  runCommand,
-  statusCommand,
-} from './main.ts';
+import { backfillCommand } from './commands/backfill.ts';
+import { queryCommand } from './commands/query.ts';
+import { releaseCommand } from './commands/release.ts';
+import { runCommand } from './commands/run.ts';
+import { statusCommand } from './commands/status.ts';
+import { createWarehouse, loaderFromConfig, localRetention } from './compose.ts';
 import { errorRow, otherSchemaParquet, putErrorFile, putEventFile } from './testing/fixtures.ts';
 import { BigQueryWarehouse } from './warehouse/bigquery/bigquery-warehouse.ts';
 

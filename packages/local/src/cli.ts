@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// eventkit-dev: the command line of the local all-in-one mode, and its composition root: the only
-// place that reads process.env and process.argv.
-import { addConfigCommand, addSettingOptions, createProgram, loadDevConfig, runCli } from '@eventkit/shared';
-import { runDev } from './main.ts';
+// eventkit-dev: the command line of the local all-in-one mode. Builds the
+// program, registers its commands (commands/dev.ts: the program's own action,
+// which runs everything; config from shared) and parses; cli.ts and the
+// commands are the only readers of process.env and process.argv.
+import { addConfigCommand, createProgram, runCli } from '@eventkit/shared';
+import { configureDevCommand, DEV_PARTS } from './commands/dev.ts';
 import { VERSION } from './version.ts';
 
 const program = createProgram({
@@ -11,19 +13,7 @@ const program = createProgram({
   description:
     'eventkit local mode: gateway, in-process queue, worker and loader in one process, on embedded defaults under EVENTKIT_DATA_DIR.',
 });
-
-addSettingOptions(program, 'dev').action(async (flags) => {
-  const { config, warnings, sources } = loadDevConfig(process.env, flags);
-  const defaulted = new Set(
-    Object.entries(sources)
-      .filter(([, from]) => from === 'default')
-      .map(([key]) => key),
-  );
-  // A live status line on a terminal; log lines otherwise (and always with JSON logs).
-  const interactive = Boolean(process.stdout.isTTY) && !config.jsonLogs;
-  await runDev(config, warnings, { defaulted, interactive, out: process.stdout });
-});
-
-addConfigCommand(program, 'dev', { env: process.env });
+configureDevCommand(program);
+addConfigCommand(program, 'dev', { env: process.env, parts: DEV_PARTS });
 
 process.exitCode = await runCli(program, process.argv);

@@ -1,2 +1,2 @@
 // @eventkit/local: the all-in-one composition behind `make dev`.
-export { type DevOptions, runDev } from './main.ts';
+export { type ComposedDev, composeDev, type DevOptions } from './compose.ts';

@@ -4,6 +4,7 @@
 import type { Gateway } from '@eventkit/gateway';
 import type { Logger, Registry } from '@eventkit/shared';
 import type { Worker } from '@eventkit/worker';
+import type { Terminal } from './terminal.ts';
 
 export interface StatusSources {
   gateway: Gateway;
@@ -53,10 +54,10 @@ export class StatusLine {
     return `received ${fmt(c.received)} · stored ${fmt(c.stored)} · loaded ${fmt(c.loaded)} · dead-lettered ${fmt(c.deadLettered)} · WAL pending ${fmt(c.walPending)}`;
   }
 
-  start(out: NodeJS.WritableStream): void {
+  start(terminal: Terminal): void {
     const tick = async () => {
       const line = StatusLine.render(await this.counts());
-      out.write(`\r\x1b[2K  ${line}`);
+      if (this.#timer) terminal.drawStatus(line);
     };
     this.#timer = setInterval(() => void tick(), 1000);
     void tick();
@@ -71,5 +72,6 @@ export class StatusLine {
 
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
   }
 }

@@ -16,4 +16,5 @@ export * from './logging/index.ts';
 export * from './metrics/index.ts';
 export * from './partition/index.ts';
 export * from './ports/index.ts';
+export * from './process/index.ts';
 export * from './retry/index.ts';

@@ -1,5 +1,5 @@
 // @eventkit/worker — the worker core and its adapters, for the worker's own
-// executable (cli.ts, main.ts) and for the local all-in-one mode, which runs
+// executable (cli.ts, commands/, compose.ts) and for the local all-in-one mode, which runs
 // createWorker() in-process on a MemoryQueue with the file sink:
 //
 //   const encoder = await ParquetEncoder.create();
@@ -12,6 +12,8 @@
 //     settings: { ...workerSettingsFromConfig(config), flowControl: flow },
 //   });
 //   await worker.start(); … await worker.stop(); await encoder.close();
+
+export { type ComposedWorker, composeWorker } from './compose.ts';
 export { type Adapted, adaptEvent, NORMALIZATION_SLACK_BYTES } from './core/adapt.ts';
 export type { FlushTrigger } from './core/batcher.ts';
 export { EventsRejectedError } from './core/errors.ts';
@@ -26,7 +28,7 @@ export {
 export { type DeadLetterSummary, formatSummary, summarize } from './dlq/list.ts';
 export { eventOfLetter, type ReplayOptions, type ReplaySummary, replayDeadLetters } from './dlq/replay.ts';
 export { parseSince } from './dlq/since.ts';
-export { run } from './main.ts';
+export { openSinks, type Sinks, type SinksConfig } from './open-sinks.ts';
 export { cachedCheck, createOpsApp, type OpsAppDeps, type ReadyReport } from './ops/app.ts';
 export { type OpsServer, startOpsServer } from './ops/server.ts';
 export {
@@ -50,5 +52,4 @@ export {
 export { ObjectStoreEventSink, type ObjectStoreEventSinkOptions } from './sinks/object-store-sink.ts';
 export { ParquetEncoder, type ParquetEncoderOptions, rowToRoutedEvent } from './sinks/parquet.ts';
 export type { ReplayableDeadLetterStore, ReplayLedger } from './sinks/replay-ledger.ts';
-export { createStores, type StoreConfig, type Stores } from './stores.ts';
 export { VERSION } from './version.ts';

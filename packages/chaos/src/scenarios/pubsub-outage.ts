@@ -1,6 +1,6 @@
 // Pub/Sub outage: the gateway and the worker reach the emulator through the
 // TCP proxy, which for 30 s resets every connection, open or new. The gateway
-// keeps acknowledging into its WAL; afterwards its publisher and the worker's
+// keeps acknowledging into its WAL; afterwards its WAL relay and the worker's
 // subscriber must find their way back by themselves.
 import type { Scenario } from '../context.ts';
 import { Load } from '../load.ts';

@@ -1,25 +1,83 @@
-// `eventkit-gateway wal …`: operator commands on a WAL file, usable while the
-// gateway is stopped (or, for status/inspect, running: SQLite allows readers).
+// `eventkit-gateway wal status | inspect | drain`: operator commands on a WAL
+// file, usable while the gateway is stopped (or, for status and inspect,
+// running: SQLite allows readers). Status and inspect read only the file;
+// drain opens the WAL, a WAL relay and Pub/Sub, so it lives here, not in wal/.
 import fs from 'node:fs';
-import { CliError, type GatewayConfig, loggerFor } from '@eventkit/shared';
+import {
+  addSettingOptions,
+  CliError,
+  type Flags,
+  type GatewayConfig,
+  loadGatewayConfig,
+  loggerFor,
+  type SettingPart,
+} from '@eventkit/shared';
 import { openPubSub } from '@eventkit/shared/pubsub';
-import { Publisher } from '../publisher/publisher.ts';
+import type { Command } from 'commander';
+import { WalRelay } from '../relay/wal-relay.ts';
+import { gatewaySettingsFromConfig } from '../settings.ts';
 import { WalStore } from '../wal/store.ts';
 import { WriteAheadLog } from '../wal/wal.ts';
+
+/** status and inspect: where the file is. */
+const READ_PARTS: readonly SettingPart[] = ['walFile'];
+/** drain: the file written, the relay, Pub/Sub, a logger and a deadline. */
+const DRAIN_PARTS: readonly SettingPart[] = ['logging', 'shutdown', 'walFile', 'wal', 'relay', 'pubsub'];
+
+export function configureWalCommand(program: Command): Command {
+  const wal = program.command('wal').description('Inspect or drain a write-ahead log file.');
+  const load = (flags: Flags, parts: readonly SettingPart[]) =>
+    loadGatewayConfig(process.env, flags, parts).config;
+  const walPath = (flags: Flags) => gatewaySettingsFromConfig(load(flags, READ_PARTS)).walPath;
+
+  addSettingOptions(
+    wal
+      .command('status')
+      .description('Pending and published counts, bytes and the oldest pending age.')
+      .option('--json', 'one JSON object'),
+    'gateway',
+    READ_PARTS,
+  ).action((flags: Flags & { json?: boolean }) => {
+    process.stdout.write(walStatus(walPath(flags), Boolean(flags.json)));
+  });
+  addSettingOptions(
+    wal
+      .command('inspect')
+      .description('A few pending rows (ids, streams, sizes, times; never payloads).')
+      .option('--limit <n>', 'rows to show', '10')
+      .option('--json', 'a JSON array'),
+    'gateway',
+    READ_PARTS,
+  ).action((flags: Flags & { json?: boolean; limit?: string }) => {
+    const limit = Number.parseInt(String(flags.limit), 10);
+    const rows = Number.isFinite(limit) && limit > 0 ? limit : 10;
+    process.stdout.write(walInspect(walPath(flags), rows, Boolean(flags.json)));
+  });
+  addSettingOptions(
+    wal
+      .command('drain')
+      .description('Publish everything pending in the WAL to Pub/Sub, then exit (for an orphaned volume).'),
+    'gateway',
+    DRAIN_PARTS,
+  ).action(async (flags: Flags) => {
+    process.stdout.write(await walDrain(load(flags, DRAIN_PARTS)));
+  });
+  return wal;
+}
 
 function openExisting(path: string, readOnly: boolean): WalStore {
   if (!fs.existsSync(path)) throw new CliError(`no WAL at ${path} (EVENTKIT_RING_BUFFER_DB_PATH)`, 1);
   return new WalStore(path, { readOnly });
 }
 
-export function walStatus(config: GatewayConfig, json: boolean): string {
-  const store = openExisting(config.ringBufferDbPath, true);
+export function walStatus(path: string, json: boolean): string {
+  const store = openExisting(path, true);
   try {
     const s = store.stats();
     const oldestAgeSeconds =
       s.oldestPendingAt === null ? null : Math.round((Date.now() - s.oldestPendingAt) / 1000);
     const status = {
-      path: config.ringBufferDbPath,
+      path,
       pending_events: s.pendingCount,
       pending_bytes: s.pendingBytes,
       published_events: s.publishedCount,
@@ -35,8 +93,8 @@ export function walStatus(config: GatewayConfig, json: boolean): string {
   }
 }
 
-export function walInspect(config: GatewayConfig, limit: number, json: boolean): string {
-  const store = openExisting(config.ringBufferDbPath, true);
+export function walInspect(path: string, limit: number, json: boolean): string {
+  const store = openExisting(path, true);
   try {
     // Never payloads: ids, streams, sizes and times only.
     const rows = store
@@ -52,21 +110,23 @@ export function walInspect(config: GatewayConfig, limit: number, json: boolean):
 
 /** Publishes everything pending in a WAL file and exits: for a volume whose gateway pod is gone. */
 export async function walDrain(config: GatewayConfig): Promise<string> {
-  openExisting(config.ringBufferDbPath, true).close();
+  const settings = gatewaySettingsFromConfig(config);
+  openExisting(settings.walPath, true).close();
   const logger = loggerFor(config, 'eventkit-gateway');
   const pubsub = openPubSub(config);
   const queue = await pubsub.publisher();
-  const wal = await WriteAheadLog.open(config.ringBufferDbPath, { sync: config.walSync });
+  const wal = await WriteAheadLog.open(settings.walPath, { sync: settings.walSync });
   const before = wal.pendingCount;
-  const publisher = new Publisher({
+  // drain() wakes the relay every 20 ms: its idle poll interval does not slow a drain.
+  const relay = new WalRelay({
     wal,
     queue,
     logger,
-    batchSize: config.ringBufferPublisherBatchSize,
-    pollIntervalMs: 50,
+    batchSize: settings.relayBatchSize,
+    pollIntervalMs: settings.relayPollIntervalMs,
   });
-  publisher.start();
-  const { remaining } = await publisher.drain(Date.now() + Math.max(config.shutdownTimeout, 60) * 1000);
+  relay.start();
+  const { remaining } = await relay.drain(Date.now() + Math.max(config.shutdownTimeout, 60) * 1000);
   await wal.close();
   await queue.close();
   await pubsub.close();

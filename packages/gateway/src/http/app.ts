@@ -11,7 +11,7 @@ import { registerIngestRoutes } from './routes.ts';
 import { registerSettingsRoutes } from './settings-routes.ts';
 import type { AppDeps } from './types.ts';
 
-export type { AcceptSink, AppDeps, GatewayState, Limits, Refusal } from './types.ts';
+export type { AppDeps, AppendToWal, GatewayState, Limits, Refusal } from './types.ts';
 
 export function createApp(deps: AppDeps): Hono<Env> {
   const app = new Hono<Env>();

@@ -54,7 +54,7 @@ export async function handleIngest(c: Context<Env>, deps: AppDeps, route: RouteK
   });
 
   try {
-    await deps.sink.accept(result, receivedAt);
+    await deps.appendToWal(result, receivedAt);
   } catch (err) {
     c.get('log').fatal({ err }, 'wal_write_failed');
     c.header('Retry-After', '5');

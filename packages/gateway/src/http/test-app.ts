@@ -1,17 +1,18 @@
-// Builds the HTTP app for tests with an in-memory sink in place of the WAL.
+// Builds the HTTP app for tests with an in-memory capture in place of the WAL.
 import { createMetricsRegistry, silentLogger } from '@eventkit/shared';
 import type { IngestResult } from '../ingest/ingest.ts';
 import { createGatewayMetrics } from '../metrics.ts';
-import { type AcceptSink, type AppDeps, createApp, type Refusal } from './app.ts';
+import { type AppDeps, createApp, type Refusal } from './app.ts';
 import { WriteKeys } from './write-keys.ts';
 
-export class CapturingSink implements AcceptSink {
+/** What the app appended to the "WAL"; `failWith` makes the next appends fail. */
+export class CapturedWal {
   readonly results: IngestResult[] = [];
   failWith: Error | undefined;
-  async accept(result: IngestResult): Promise<void> {
+  readonly append = async (result: IngestResult): Promise<void> => {
     if (this.failWith) throw this.failWith;
     this.results.push(result);
-  }
+  };
   get accepted() {
     return this.results.flatMap((r) => r.accepted);
   }
@@ -21,7 +22,7 @@ export class CapturingSink implements AcceptSink {
 }
 
 export function testApp(overrides: Partial<AppDeps> & { writeKeyMap?: Record<string, string> } = {}) {
-  const sink = new CapturingSink();
+  const wal = new CapturedWal();
   const registry = createMetricsRegistry(undefined, { processMetrics: false });
   const state = {
     refusal: undefined as Refusal | undefined,
@@ -32,7 +33,7 @@ export function testApp(overrides: Partial<AppDeps> & { writeKeyMap?: Record<str
     limits: { maxEventBytes: 32 * 1024, maxRequestBytes: 500 * 1024, maxBatchEvents: 2500 },
     corsOrigins: ['*'],
     writeKeys: new WriteKeys(overrides.writeKeyMap),
-    sink,
+    appendToWal: wal.append,
     state: {
       refusal: () => state.refusal,
       notReady: () => state.notReady,
@@ -43,5 +44,6 @@ export function testApp(overrides: Partial<AppDeps> & { writeKeyMap?: Record<str
     renderMetrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
     ...overrides,
   };
-  return { app: createApp(deps), sink, state };
+  // `sink`: the name the tests read the capture by.
+  return { app: createApp(deps), sink: wal, state };
 }

@@ -32,16 +32,17 @@ export interface GatewayState {
   unhealthy(): string | undefined;
 }
 
-/** Where accepted events and dead letters go before the response (the WAL). Rejects on failure. */
-export interface AcceptSink {
-  accept(result: IngestResult, receivedAt: Date): Promise<void>;
-}
+/**
+ * Appends a request's accepted events and dead letters to the WAL; the response
+ * waits for it (2xx = durable). Rejects when the write failed.
+ */
+export type AppendToWal = (result: IngestResult, receivedAt: Date) => Promise<void>;
 
 export interface AppDeps {
   limits: Limits;
   corsOrigins: readonly string[];
   writeKeys: WriteKeys;
-  sink: AcceptSink;
+  appendToWal: AppendToWal;
   state: GatewayState;
   logger: Logger;
   metrics: GatewayMetrics;

@@ -65,7 +65,7 @@ const SCHEMA = `
     received_at  INTEGER NOT NULL,
     published_at INTEGER
   );
-  -- The publisher scans pending rows in id order; a partial index keeps that
+  -- The relay scans pending rows in id order; a partial index keeps that
   -- cheap however many published rows are retained.
   CREATE INDEX IF NOT EXISTS wal_events_pending ON wal_events (id) WHERE published_at IS NULL;
   CREATE INDEX IF NOT EXISTS wal_events_published ON wal_events (published_at) WHERE published_at IS NOT NULL;

@@ -1,4 +1,4 @@
-// The gateway's write-ahead log, as the HTTP handlers and the publisher see it.
+// The gateway's write-ahead log, as the HTTP handlers and the WAL relay see it.
 //
 // append() resolves only once the rows are committed (and, with
 // synchronous=FULL, fsync'd): the HTTP handler answers 2xx after that.

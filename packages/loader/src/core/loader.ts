@@ -1,6 +1,6 @@
 // The loader: discovery → grouping → Warehouse.load, once or in a loop.
 // Plain TypeScript over the ObjectStore and Warehouse ports; the composition
-// roots (cli.ts/main.ts here, the local all-in-one mode) build the adapters.
+// roots (compose.ts here, the local all-in-one mode) build the adapters.
 //
 // Exactly once per file is the warehouse's promise (ports/warehouse.ts): a job
 // records its files in the same commit that adds their rows, and a job id is

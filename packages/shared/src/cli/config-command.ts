@@ -5,8 +5,9 @@
 // deployment's environment; `--json` is for scripts.
 import type { Command } from 'commander';
 import { type Env, type Flags, type LoadedConfig, loadConfig, type ValueSource } from '../config/load.ts';
+import { keysOfParts, type SettingPart, settingsUsed } from '../config/parts.ts';
 import { REDACTED, redactedConfig } from '../config/redact.ts';
-import { type Role, type SettingEntry, settingsFor } from '../config/settings.ts';
+import type { ConfigFor, Role, SettingEntry, SettingKey } from '../config/settings.ts';
 import { createLogger, type Logger, type LogLevel } from '../logging/logger.ts';
 import { addSettingOptions, type CliIo } from './program.ts';
 
@@ -17,6 +18,8 @@ export interface ConfigCommandOptions {
   io?: CliIo;
   /** Where warnings are logged; default stderr, so stdout stays parseable. */
   logDestination?: number | NodeJS.WritableStream;
+  /** The parts of the configuration the executable uses (config/parts.ts); default all of the role's. */
+  parts?: readonly SettingPart[];
 }
 
 /** Logs the loader's warnings (deprecated aliases, ignored settings) once each. */
@@ -24,9 +27,11 @@ export function logConfigWarnings(logger: Logger, warnings: readonly string[]): 
   for (const detail of warnings) logger.warn({ detail }, 'config_warning');
 }
 
+type LoggingConfig = { readonly logLevel: LogLevel; readonly jsonLogs: boolean };
+
 /** The logger the configuration asks for, named after the executable. */
 export function loggerFor(
-  config: { readonly logLevel: LogLevel; readonly jsonLogs: boolean },
+  config: LoggingConfig,
   name: string,
   destination?: number | NodeJS.WritableStream,
 ): Logger {
@@ -60,14 +65,42 @@ function displaySource(setting: SettingEntry, source: ValueSource | undefined, e
   }
 }
 
+export interface CommandConfigOptions {
+  /** The logger's name (the executable's, or its role's). */
+  name: string;
+  /** The parts of the configuration the command reads (config/parts.ts); default all of the role's. */
+  parts?: readonly SettingPart[];
+  /** Where the logs go; 2 (stderr) keeps stdout for the command's output. Default stdout. */
+  logsTo?: number;
+}
+
+/**
+ * What a command starts with: its configuration from the environment and its
+ * flags (ConfigError → exit 2), and a logger, the configuration's warnings
+ * logged once.
+ */
+export function loadCommandConfig<R extends Role>(
+  role: R,
+  env: Env,
+  flags: Flags,
+  options: CommandConfigOptions,
+): { config: ConfigFor<R>; logger: Logger } {
+  const { config, warnings } = loadConfig(role, env, flags, options.parts);
+  // Every role reads the logging settings (ConfigFor<R> cannot say so for a generic R).
+  const logger = loggerFor(config as unknown as LoggingConfig, options.name, options.logsTo);
+  logConfigWarnings(logger, warnings);
+  return { config, logger };
+}
+
 /** The human-readable listing: one line per setting, with where its value came from. */
 export function formatConfigListing(
   programName: string,
   role: Role,
   loaded: LoadedConfig<Role>,
   env: Env,
+  parts?: readonly SettingPart[],
 ): string {
-  const settings = settingsFor(role);
+  const settings = settingsUsed(role, parts);
   const values = loaded.config as Readonly<Record<string, unknown>>;
   const rows = settings.map((s) => [
     s.env,
@@ -88,25 +121,31 @@ export function addConfigCommand(program: Command, role: Role, opts: ConfigComma
       'Check the configuration from the environment and flags, and print it with secrets masked (exit 2 if invalid).',
     )
     .option('--json', 'print JSON ({ role, config, sources, warnings }) for scripts');
-  addSettingOptions(cmd, role);
+  addSettingOptions(cmd, role, opts.parts);
   cmd.action((flags: Flags & { json?: boolean }) => {
     const io = opts.io ?? {
       stdout: (s: string) => void process.stdout.write(s),
       stderr: (s: string) => void process.stderr.write(s),
     };
-    const loaded = loadConfig(role, opts.env, flags);
+    const loaded = loadConfig(role, opts.env, flags, opts.parts);
     const logger = loggerFor(loaded.config, program.name(), opts.logDestination ?? 2);
     logConfigWarnings(logger, loaded.warnings);
     if (flags.json) {
+      // Only the settings the executable uses (its parts), as the listing shows them.
+      const used = keysOfParts(opts.parts);
+      const only = (o: object) =>
+        Object.fromEntries(Object.entries(o).filter(([k]) => used.has(k as SettingKey)));
       const out = {
         role,
-        config: redactedConfig(loaded.config),
-        sources: loaded.sources,
+        config: only(redactedConfig(loaded.config)),
+        sources: only(loaded.sources),
         warnings: loaded.warnings,
       };
       io.stdout(`${JSON.stringify(out, null, 2)}\n`);
     } else {
-      io.stdout(formatConfigListing(program.name(), role, loaded as LoadedConfig<Role>, opts.env));
+      io.stdout(
+        formatConfigListing(program.name(), role, loaded as LoadedConfig<Role>, opts.env, opts.parts),
+      );
     }
   });
   return cmd;

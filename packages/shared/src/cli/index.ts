@@ -1,7 +1,9 @@
 export {
   addConfigCommand,
+  type CommandConfigOptions,
   type ConfigCommandOptions,
   formatConfigListing,
+  loadCommandConfig,
   logConfigWarnings,
   loggerFor,
 } from './config-command.ts';

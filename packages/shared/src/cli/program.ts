@@ -1,15 +1,17 @@
 // Commander (v15) helpers so every eventkit CLI behaves the same:
 // - `--version` / `-V` prints the package version; `--help` / `-h` works on
 //   every command;
-// - every setting of the executable is a flag that overrides its environment
-//   variable (help shows the variable and the default);
+// - every setting a command reads is a flag that overrides its environment
+//   variable (help shows the variable and the default), and only those: the
+//   command names the parts of the configuration it uses (config/parts.ts);
 // - bad usage (unknown option or command, missing argument) → exit 2, the
 //   error on one line prefixed with the program name, then a usage hint;
 // - a ConfigError → exit 2 with one line `eventkit-gateway: <message>`;
 //   a CliError → its exit code with one line; anything else → exit 1.
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/errors.ts';
-import { type Role, type SettingEntry, settingsFor } from '../config/settings.ts';
+import { type SettingPart, settingsUsed } from '../config/parts.ts';
+import type { Role, SettingEntry } from '../config/settings.ts';
 
 /** Exit code for bad usage and bad configuration (as sysexits' EX_USAGE is for shells: 2). */
 export const EXIT_USAGE = 2;
@@ -64,11 +66,12 @@ function optionFor(setting: SettingEntry): Option {
 }
 
 /**
- * Adds a flag for every setting the role reads (`--port <n>`, `--json-logs [true|false]`, …).
- * Pass the command's `opts()` to the role's config loader: flags override env.
+ * Adds a flag for every setting the command reads (`--port <n>`, `--json-logs [true|false]`, …):
+ * the role's settings in `parts` (all of the role's when absent). Pass the command's `opts()`
+ * and the same parts to the role's config loader: flags override env.
  */
-export function addSettingOptions(command: Command, role: Role): Command {
-  for (const setting of settingsFor(role)) command.addOption(optionFor(setting));
+export function addSettingOptions(command: Command, role: Role, parts?: readonly SettingPart[]): Command {
+  for (const setting of settingsUsed(role, parts)) command.addOption(optionFor(setting));
   return command;
 }
 

@@ -12,6 +12,7 @@ export {
   type ValueSource,
 } from './load.ts';
 export type { ParseResult, Parser } from './parsers.ts';
+export { ALL_PARTS, keysOfParts, SETTING_PARTS, type SettingPart, settingsUsed } from './parts.ts';
 export { isSecret, REDACTED, redactedConfig } from './redact.ts';
 export {
   type AnyConfig,

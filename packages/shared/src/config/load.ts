@@ -3,7 +3,14 @@
 // Defaults may depend on other settings (resolved on demand, so table order
 // does not matter). The first problem throws a ConfigError; deprecations and
 // ignored settings come back as warnings for the caller to log.
+//
+// A command that reads only some parts of the configuration (parts.ts) passes
+// them: every setting of the role is still resolved (a malformed variable is
+// still an error), but only the settings of those parts must be present and
+// only the rules about those parts apply, so `eventkit-gateway wal status`
+// needs no Pub/Sub project.
 import { ConfigError, quote } from './errors.ts';
+import { keysOfParts, type SettingPart } from './parts.ts';
 import { checkRules } from './rules.ts';
 import {
   type ConfigFor,
@@ -93,10 +100,16 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
- * Loads and validates the configuration of `role`. Throws ConfigError on the
- * first missing, malformed or inconsistent setting.
+ * Loads and validates the configuration of `role` (for a command using
+ * `parts`; all of the role's when absent). Throws ConfigError on the first
+ * missing, malformed or inconsistent setting.
  */
-export function loadConfig<R extends Role>(role: R, env: Env, flags: Flags = {}): LoadedConfig<R> {
+export function loadConfig<R extends Role>(
+  role: R,
+  env: Env,
+  flags: Flags = {},
+  parts?: readonly SettingPart[],
+): LoadedConfig<R> {
   const warnings: string[] = [];
   const values = new Map<string, unknown>();
   const sources: Partial<Record<SettingKey, ValueSource>> = {};
@@ -128,13 +141,14 @@ export function loadConfig<R extends Role>(role: R, env: Env, flags: Flags = {})
 
   const config: Record<string, unknown> = {};
   for (const spec of settingsFor(role)) config[spec.key] = resolve(spec.key);
+  const used = keysOfParts(parts);
   for (const spec of settingsFor(role)) {
-    if (config[spec.key] === undefined && !spec.optional) {
+    if (used.has(spec.key) && config[spec.key] === undefined && !spec.optional) {
       throw new ConfigError(spec.env, spec.flag, `required: expected ${spec.parser.expected}`);
     }
   }
 
-  checkRules(role, config, warnings);
+  checkRules(role, config, warnings, (part) => !parts || parts.includes(part));
   return {
     config: deepFreeze(config) as ConfigFor<R>,
     warnings: Object.freeze([...new Set(warnings)]),
@@ -142,10 +156,14 @@ export function loadConfig<R extends Role>(role: R, env: Env, flags: Flags = {})
   };
 }
 
-export const loadGatewayConfig = (env: Env, flags: Flags = {}) => loadConfig('gateway', env, flags);
-export const loadWorkerConfig = (env: Env, flags: Flags = {}) => loadConfig('worker', env, flags);
-export const loadLoaderConfig = (env: Env, flags: Flags = {}) => loadConfig('loader', env, flags);
-export const loadDevConfig = (env: Env, flags: Flags = {}) => loadConfig('dev', env, flags);
+export const loadGatewayConfig = (env: Env, flags: Flags = {}, parts?: readonly SettingPart[]) =>
+  loadConfig('gateway', env, flags, parts);
+export const loadWorkerConfig = (env: Env, flags: Flags = {}, parts?: readonly SettingPart[]) =>
+  loadConfig('worker', env, flags, parts);
+export const loadLoaderConfig = (env: Env, flags: Flags = {}, parts?: readonly SettingPart[]) =>
+  loadConfig('loader', env, flags, parts);
+export const loadDevConfig = (env: Env, flags: Flags = {}, parts?: readonly SettingPart[]) =>
+  loadConfig('dev', env, flags, parts);
 
 /** Both names of a setting as messages show them: `GCP_PROJECT_ID (--gcp-project-id)`. */
 export function describeSetting(key: SettingKey): string {

@@ -184,7 +184,7 @@ async function compress(text: string, codec: Codec): Promise<Buffer> {
 
 /**
  * Encodes events that are already JSON text without parsing them again (the
- * gateway's publisher reads them from its WAL). On DEAD_LETTER_STREAM the items
+ * gateway's WAL relay reads them from its WAL). On DEAD_LETTER_STREAM the items
  * are dead letters. The caller guarantees each `json` is valid JSON.
  */
 export async function encodeRawEnvelope(

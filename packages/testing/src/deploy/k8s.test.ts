@@ -191,7 +191,7 @@ describe('deploy/k8s', () => {
     const sleep = Number(gw.lifecycle?.preStop?.exec?.command?.at(-1));
     assert.ok(sleep > 0, 'a preStop sleep');
     const drain = Number(gwEnv.get('EVENTKIT_SHUTDOWN_TIMEOUT') ?? 25);
-    const close = 5; // main.ts: publisher close ≤ 3 s, Pub/Sub client close ≤ 2 s
+    const close = 5; // gateway compose.ts: the queue's publisher closes ≤ 3 s, the Pub/Sub client ≤ 2 s
     const grace = sts.spec.template.spec.terminationGracePeriodSeconds;
     assert.ok(grace > sleep + drain + close, `${grace} s > ${sleep} + ${drain} + ${close} s`);
   });

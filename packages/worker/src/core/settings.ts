@@ -1,5 +1,5 @@
 // What the worker core needs to know, in plain numbers (milliseconds, counts,
-// bytes), so that it can be built from the worker's configuration (main.ts)
+// bytes), so that it can be built from the worker's configuration (compose.ts)
 // or by the local all-in-one mode with its own values.
 import type { FlowControl, WorkerConfig } from '@eventkit/shared';
 

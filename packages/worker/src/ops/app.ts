@@ -2,7 +2,7 @@
 //   GET /health   200 while the process runs (liveness)
 //   GET /ready    200 once subscribed and the sink is reachable, else 503 (readiness)
 //   GET /metrics  Prometheus text
-// Thin: what "ready" means is decided by the composition root (main.ts).
+// Thin: what "ready" means is decided by the worker's composition (compose.ts).
 import { randomUUID } from 'node:crypto';
 import { errorResponse, type Registry, renderMetrics } from '@eventkit/shared';
 import { Hono } from 'hono';

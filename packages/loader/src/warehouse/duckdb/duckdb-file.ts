@@ -18,13 +18,9 @@ export interface OpenOptions {
   lockTimeoutMs?: number;
 }
 
-export class DuckDbLockedError extends Error {
-  override readonly name = 'DuckDbLockedError';
-}
+import { DuckDbLockedError, DuckDbMissingError } from './errors.ts';
 
-export class DuckDbMissingError extends Error {
-  override readonly name = 'DuckDbMissingError';
-}
+export { DuckDbLockedError, DuckDbMissingError };
 
 const LOCKED = /Could not set lock on file|Conflicting lock is held/i;
 const queues = new Map<string, Promise<unknown>>();

@@ -20,7 +20,7 @@ export interface PubSubPublisherOptions {
   batching?: PubSubBatching;
   /**
    * How long one publish may take inside the client, its own retries included
-   * (default 15 s; the client's own default is 60 s). The gateway's publisher
+   * (default 15 s; the client's own default is 60 s). The gateway's WAL relay
    * retries a failed publish itself, so a short bound lets it resend soon after
    * an outage ends instead of waiting on a request started during it.
    */

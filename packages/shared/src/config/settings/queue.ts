@@ -15,7 +15,7 @@ export const QUEUE_SETTINGS = {
   asyncWorkers: setting({
     env: 'EVENTKIT_ASYNC_WORKERS',
     description:
-      'Kept from the seed for compatibility, with no effect: the in-process worker handles as many envelopes at once as its flow control allows (32), matched to the publisher so full batches flush at once. Setting it logs a warning.',
+      'Kept from the seed for compatibility, with no effect: the in-process worker handles as many envelopes at once as its flow control allows (32), matched to the gateway’s WAL relay so full batches flush at once. Setting it logs a warning.',
     group: 'Queue',
     roles: ['dev'],
     parser: integer(1, 1024),

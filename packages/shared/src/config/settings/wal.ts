@@ -66,7 +66,7 @@ export const WAL_SETTINGS = {
   }),
   ringBufferPublisherBatchSize: setting({
     env: 'EVENTKIT_RING_BUFFER_PUBLISHER_BATCH_SIZE',
-    description: 'Events the publisher reads from the WAL per batch.',
+    description: 'Events per envelope the WAL relay (the seed’s publisher) publishes from the WAL.',
     group: 'Write-ahead log (ring buffer)',
     roles: ['gateway'],
     parser: integer(1, 100_000),
@@ -74,7 +74,7 @@ export const WAL_SETTINGS = {
   }),
   ringBufferPublisherPollInterval: setting({
     env: 'EVENTKIT_RING_BUFFER_PUBLISHER_POLL_INTERVAL',
-    description: 'Seconds between WAL polls when the publisher is idle.',
+    description: 'Seconds between WAL polls when the WAL relay (the seed’s publisher) is idle.',
     group: 'Write-ahead log (ring buffer)',
     roles: ['gateway'],
     parser: seconds({ min: 0, minExclusive: true }),

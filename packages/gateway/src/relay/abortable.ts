@@ -11,10 +11,10 @@ import { RetryAbortedError } from '@eventkit/shared';
  * started keeps its handlers, so its late failure is always handled.
  */
 export function abortable<T>(start: () => Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new RetryAbortedError('publisher stopped'));
+  if (signal.aborted) return Promise.reject(new RetryAbortedError('relay stopped'));
   const promise = start();
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new RetryAbortedError('publisher stopped'));
+    const onAbort = () => reject(new RetryAbortedError('relay stopped'));
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
       (v) => {

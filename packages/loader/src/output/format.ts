@@ -1,4 +1,4 @@
-// Output of the CLI commands: human text on a terminal, JSON for scripts.
+// Output of the loader's commands: human text on a terminal, JSON for scripts.
 import type { LoaderStatus } from '../core/report.ts';
 import type { QueryResult } from '../warehouse/duckdb/query.ts';
 

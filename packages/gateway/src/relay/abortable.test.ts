@@ -3,7 +3,7 @@ import { RetryAbortedError } from '@eventkit/shared';
 import { describe, test } from 'vitest';
 import { abortable } from './abortable.ts';
 
-// The publisher's drain test once failed on a busy machine with an
+// The relay's drain test once failed on a busy machine with an
 // "UNAVAILABLE: injected" rejection escaping after the deadline: the publish
 // was started (as an argument) after shutdown had aborted the signal, and the
 // early-abort path left its rejection unhandled. These pin the rules down

@@ -1,10 +1,12 @@
-// The publisher: moves pending WAL rows to the queue.
+// The WAL relay: moves pending WAL rows to the queue (Pub/Sub, or the
+// in-process queue of the local mode), which it publishes to through a
+// QueuePublisher.
 //
 // Rows are read in id order and grouped into envelopes of one stream each (up
 // to `batchSize` events and `maxEnvelopeBytes` of JSON), several publishes in
 // flight. A row is marked published only after the queue confirmed the
 // envelope that carries it; a failed publish is retried with exponential
-// backoff and full jitter until it succeeds or the publisher is stopped. None
+// backoff and full jitter until it succeeds or the relay is stopped. None
 // of this runs on the HTTP path: the handlers only append to the WAL.
 //
 // Crash safety: marking happens after confirmation, so a crash between the
@@ -27,7 +29,7 @@ import type { WalRow } from '../wal/store.ts';
 import type { WriteAheadLog } from '../wal/wal.ts';
 import { abortable } from './abortable.ts';
 
-export interface PublisherOptions {
+export interface WalRelayOptions {
   wal: WriteAheadLog;
   queue: QueuePublisher;
   logger: Logger;
@@ -38,7 +40,7 @@ export interface PublisherOptions {
   maxEnvelopeBytes?: number;
   /** Envelopes being published at once. */
   maxInFlight?: number;
-  /** Idle poll interval, ms (EVENTKIT_RING_BUFFER_PUBLISHER_POLL_INTERVAL); appends also wake the publisher. */
+  /** Idle poll interval, ms (EVENTKIT_RING_BUFFER_PUBLISHER_POLL_INTERVAL); appends also wake the relay. */
   pollIntervalMs: number;
   /** Backoff bounds for failed publishes, ms. */
   minBackoffMs?: number;
@@ -51,8 +53,8 @@ interface Envelope {
   bytes: number;
 }
 
-export class Publisher {
-  readonly #o: Required<Omit<PublisherOptions, 'metrics'>> & { metrics?: GatewayMetrics };
+export class WalRelay {
+  readonly #o: Required<Omit<WalRelayOptions, 'metrics'>> & { metrics?: GatewayMetrics };
   #cursor = 0;
   #inFlight = 0;
   #running = false;
@@ -62,7 +64,7 @@ export class Publisher {
   readonly #abort = new AbortController();
   #lastError: string | undefined;
 
-  constructor(options: PublisherOptions) {
+  constructor(options: WalRelayOptions) {
     this.#o = {
       maxEnvelopeBytes: 4 * 1024 * 1024,
       maxInFlight: 4,
@@ -85,7 +87,7 @@ export class Publisher {
     this.#loop = this.#run();
   }
 
-  /** Wakes an idle publisher: new rows are in the WAL. */
+  /** Wakes an idle relay: new rows are in the WAL. */
   notify(): void {
     this.#wake?.();
   }
@@ -116,7 +118,7 @@ export class Publisher {
   /** Stops reading new rows, aborts retries, and waits for publishes in flight to settle. */
   async stop(): Promise<void> {
     this.#running = false;
-    if (!this.#abort.signal.aborted) this.#abort.abort(new Error('publisher stopped'));
+    if (!this.#abort.signal.aborted) this.#abort.abort(new Error('relay stopped'));
     this.notify();
     this.#slotFreed?.();
     await this.#loop;

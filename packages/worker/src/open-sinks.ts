@@ -1,9 +1,9 @@
-// Building the event sink and the dead-letter store the configuration names
-// (EVENTKIT_EVENT_STORE), for `run` and for the dlq commands.
+// Opening the event sink and the dead-letter store the configuration names
+// (EVENTKIT_EVENT_STORE), for `run` (compose.ts), the dlq commands and the
+// local all-in-one mode.
 //   gcs        Parquet files and NDJSON dead letters in GCP_GCS_BUCKET
 //   file       the same layout under EVENTKIT_DATA_DIR (temporary file, fsync, link/rename)
 //   firestore  streams/{stream}/events/{id} and errors/{id}
-
 //
 // Each store's client library is imported only when that store is configured:
 // the Firestore and Cloud Storage clients cost ~50 MiB of RSS each once
@@ -14,13 +14,13 @@ import { ObjectStoreEventSink } from './sinks/object-store-sink.ts';
 import { ParquetEncoder } from './sinks/parquet.ts';
 import type { ReplayableDeadLetterStore } from './sinks/replay-ledger.ts';
 
-export interface Stores {
+export interface Sinks {
   sink: EventSink;
   deadLetters: ReplayableDeadLetterStore;
   close(): Promise<void>;
 }
 
-export type StoreConfig = Pick<
+export type SinksConfig = Pick<
   WorkerConfig,
   | 'eventStore'
   | 'gcpProjectId'
@@ -32,8 +32,8 @@ export type StoreConfig = Pick<
   | 'workerId'
 >;
 
-/** The stores of the configured event store. `events: false` skips the Parquet encoder (dlq commands). */
-export async function createStores(config: StoreConfig, options: { events?: boolean } = {}): Promise<Stores> {
+/** The sinks of the configured event store. `events: false` skips the Parquet encoder (dlq commands). */
+export async function openSinks(config: SinksConfig, options: { events?: boolean } = {}): Promise<Sinks> {
   if (config.eventStore === 'firestore') {
     const { createFirestoreClient } = await import('./sinks/firestore-client.ts');
     const { FirestoreEventSink } = await import('./sinks/firestore.ts');
@@ -62,7 +62,7 @@ export async function createStores(config: StoreConfig, options: { events?: bool
 
 function unavailableSink(kind: string): EventSink {
   const refuse = async (): Promise<never> => {
-    throw new Error('this command opened the stores without the event sink');
+    throw new Error('this command opened the sinks without the event sink');
   };
   return { kind, write: refuse, check: refuse, close: async () => {} };
 }

@@ -14,7 +14,7 @@ import { eventually } from '@eventkit/shared/contracts';
 import { describe, test } from 'vitest';
 import type { WalRowInput } from '../wal/store.ts';
 import { WriteAheadLog } from '../wal/wal.ts';
-import { groupIntoEnvelopes, Publisher, REFUSED_PAYLOAD_BYTES } from './publisher.ts';
+import { groupIntoEnvelopes, REFUSED_PAYLOAD_BYTES, WalRelay } from './wal-relay.ts';
 
 const tempDb = async () => path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'eventkit-pub-')), 'wal.db');
 
@@ -58,7 +58,7 @@ async function collect(queue: MemoryQueue) {
 
 const fast = { pollIntervalMs: 10, minBackoffMs: 5, maxBackoffMs: 20, logger: silentLogger() };
 
-describe('Publisher', () => {
+describe('WalRelay', () => {
   test('publishes pending rows as per-stream envelopes and marks them published', async () => {
     const wal = await WriteAheadLog.open(await tempDb());
     await wal.append([
@@ -68,7 +68,7 @@ describe('Publisher', () => {
     ]);
     const queue = new FlakyQueue(0);
     const envelopes = await collect(queue.inner);
-    const pub = new Publisher({ wal, queue, batchSize: 100, ...fast });
+    const pub = new WalRelay({ wal, queue, batchSize: 100, ...fast });
     pub.start();
     await eventually(() => wal.pendingCount === 0, 10_000, 'WAL drained');
     await pub.stop();
@@ -89,7 +89,7 @@ describe('Publisher', () => {
     const wal = await WriteAheadLog.open(file);
     const queue = new FlakyQueue(0);
     const envelopes = await collect(queue.inner);
-    const pub = new Publisher({ wal, queue, batchSize: 100, ...fast });
+    const pub = new WalRelay({ wal, queue, batchSize: 100, ...fast });
     pub.start();
     await eventually(() => wal.pendingCount === 0);
     await pub.stop();
@@ -105,7 +105,7 @@ describe('Publisher', () => {
     await wal.append(Array.from({ length: 10 }, (_, i) => row(i)));
     const queue = new FlakyQueue(5);
     const envelopes = await collect(queue.inner);
-    const pub = new Publisher({ wal, queue, batchSize: 100, ...fast });
+    const pub = new WalRelay({ wal, queue, batchSize: 100, ...fast });
     pub.start();
     await eventually(() => queue.attempts >= 3, 5000);
     assert.equal(wal.pendingCount, 10, 'nothing is marked published while the queue fails');
@@ -125,7 +125,7 @@ describe('Publisher', () => {
     const queue = new FlakyQueue(2);
     queue.failWith = () => new TypeError("Cannot read properties of undefined (reading 'publish')");
     await collect(queue.inner);
-    const pub = new Publisher({ wal, queue, batchSize: 100, ...fast });
+    const pub = new WalRelay({ wal, queue, batchSize: 100, ...fast });
     pub.start();
     await eventually(() => wal.pendingCount === 0, 10_000, 'published after the TypeErrors');
     await pub.stop();
@@ -138,7 +138,7 @@ describe('Publisher', () => {
     const wal = await WriteAheadLog.open(file);
     await wal.append([row(1), row(2), row(3)]);
     const queue = new FlakyQueue(1_000_000);
-    const pub = new Publisher({ wal, queue, batchSize: 100, ...fast });
+    const pub = new WalRelay({ wal, queue, batchSize: 100, ...fast });
     // A publish started after the deadline would fail with no one to handle it
     // (an unhandled rejection ends a Node process): watch for one.
     const escaped: unknown[] = [];
@@ -189,7 +189,7 @@ describe('Publisher', () => {
       return publish(data, attributes);
     };
     const envelopes = await collect(queue.inner);
-    const pub = new Publisher({ wal, queue, batchSize: 100, ...fast });
+    const pub = new WalRelay({ wal, queue, batchSize: 100, ...fast });
     pub.start();
     await eventually(() => wal.pendingCount === 0, 10_000, 'every row published or dead-lettered');
     await pub.stop();
@@ -230,7 +230,7 @@ describe('Publisher', () => {
     ]);
     const queue = new FlakyQueue(0);
     const envelopes = await collect(queue.inner);
-    const pub = new Publisher({ wal, queue, batchSize: 100, ...fast });
+    const pub = new WalRelay({ wal, queue, batchSize: 100, ...fast });
     pub.start();
     await eventually(() => wal.pendingCount === 0, 20_000, 'every row published or dead-lettered');
     await pub.stop();
@@ -266,7 +266,7 @@ describe('Publisher', () => {
     };
     const queue = new FlakyQueue(0);
     const envelopes = await collect(queue.inner);
-    const pub = new Publisher({ wal, queue, batchSize: 100, ...fast });
+    const pub = new WalRelay({ wal, queue, batchSize: 100, ...fast });
     pub.start();
     await eventually(() => wal.pendingCount === 0, 10_000, 'rows marked once the WAL works again');
     await pub.stop();
@@ -294,7 +294,7 @@ describe('Publisher', () => {
     ]);
     const queue = new FlakyQueue(0);
     const envelopes = await collect(queue.inner);
-    const pub = new Publisher({ wal, queue, batchSize: 100, ...fast });
+    const pub = new WalRelay({ wal, queue, batchSize: 100, ...fast });
     pub.start();
     await eventually(() => envelopes.length === 2);
     await pub.stop();

@@ -1,0 +1,82 @@
+// The gateway built from its configuration: Pub/Sub opened, the gateway wired
+// (gateway.ts: WAL, WAL relay, HTTP app), the HTTP listener started. The serve
+// command runs it until a signal; drain() is what the signal starts
+// (onShutdown in @eventkit/shared).
+import {
+  createMetricsRegistry,
+  type DrainResult,
+  type GatewayConfig,
+  type Logger,
+  type ShutdownReason,
+} from '@eventkit/shared';
+import { openPubSub } from '@eventkit/shared/pubsub';
+import { createGateway } from './gateway.ts';
+import { listen } from './http/server.ts';
+import { gatewaySettingsFromConfig } from './settings.ts';
+
+/**
+ * Time after the drain's deadline (EVENTKIT_SHUTDOWN_TIMEOUT) for closing: the
+ * WAL and the listener, the queue's publisher (at most 3 s) and Pub/Sub (2 s).
+ * Past it onShutdown exits 1.
+ */
+export const CLOSE_GRACE_MS = 7_000;
+
+export interface ComposedGateway {
+  /**
+   * New requests get 503 from now on (the listener stays up so they are
+   * answered, and clients retry 503, rather than refused at the TCP level);
+   * the WAL relay publishes until the shutdown deadline; then the WAL, the
+   * listener and Pub/Sub close. Reports what is left in the WAL, counted after
+   * it closed.
+   */
+  drain(reason: ShutdownReason): Promise<DrainResult>;
+}
+
+export async function composeGateway(config: GatewayConfig, logger: Logger): Promise<ComposedGateway> {
+  const registry = createMetricsRegistry({ role: 'gateway' });
+  const pubsub = openPubSub(config);
+  const queue = await pubsub.publisher();
+
+  const settings = gatewaySettingsFromConfig(config);
+  const gateway = await createGateway({ settings, queue, logger, registry });
+  gateway.start();
+  const server = await listen(gateway.app.fetch, config.host, config.port);
+  logger.info(
+    {
+      host: config.host,
+      port: config.port,
+      wal: settings.walPath,
+      // Read back from the WAL thread's connection: what acknowledgements rely on.
+      wal_sync: gateway.wal.synchronous,
+      wal_pending: gateway.wal.pendingCount,
+      topic: config.pubsubTopic,
+      sources: config.writeKeys ? Object.keys(config.writeKeys).length : 'open',
+    },
+    'gateway_started',
+  );
+
+  return {
+    async drain(reason) {
+      gateway.beginShutdown();
+      const deadline = Date.now() + config.shutdownTimeout * 1000;
+      logger.info(
+        { signal: reason, pending: gateway.wal.pendingCount, timeout_s: config.shutdownTimeout },
+        'shutdown_started',
+      );
+      const { remaining } = await gateway.shutdown(deadline);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // The client may still be retrying an abandoned publish: never wait past a few seconds for it.
+      await withTimeout(queue.close(), 3000).catch((err) => logger.warn({ err }, 'publisher_close_failed'));
+      await withTimeout(pubsub.close(), 2000).catch(() => {});
+      return { report: { remaining, left_in_wal: remaining > 0 } };
+    },
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

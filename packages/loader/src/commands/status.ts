@@ -1,0 +1,45 @@
+// `eventkit-loader status [--json]`: the files pending and loaded, the rows
+// loaded, the last load, the age of the oldest pending file, the quarantine.
+import {
+  addSettingOptions,
+  type Flags,
+  type LoaderConfig,
+  type Logger,
+  loadCommandConfig,
+  type SettingPart,
+} from '@eventkit/shared';
+import type { Command } from 'commander';
+import { formatStatus, statusView } from '../output/format.ts';
+import { withFriendlyErrors } from '../output/friendly-errors.ts';
+
+const PARTS: readonly SettingPart[] = ['logging', 'eventStore', 'warehouse', 'warehouseTable', 'loads'];
+
+export function configureStatusCommand(program: Command): Command {
+  const command = program
+    .command('status')
+    .description(
+      'Show the files pending and loaded, the rows loaded, the last load and the age of the oldest pending file.',
+    )
+    .option('--json', 'print JSON for scripts');
+  return addSettingOptions(command, 'loader', PARTS).action(async (flags: Flags & { json?: boolean }) => {
+    const { config, logger } = loadCommandConfig('loader', process.env, flags, {
+      name: 'loader',
+      parts: PARTS,
+      logsTo: 2,
+    });
+    process.stdout.write(`${await statusCommand(config, logger, flags.json === true)}\n`);
+  });
+}
+
+const targetName = (config: LoaderConfig) =>
+  config.warehouse === 'duckdb'
+    ? `${config.gcpBigqueryDataset ?? 'events'}.${config.gcpBigqueryTable} in ${config.duckdbPath}`
+    : `${config.gcpProjectId}.${config.gcpBigqueryDataset}.${config.gcpBigqueryTable}`;
+
+export async function statusCommand(config: LoaderConfig, logger: Logger, json: boolean): Promise<string> {
+  const { loaderFromConfig } = await import('../compose.ts');
+  const loader = await loaderFromConfig(config, { logger });
+  const now = new Date();
+  const view = statusView(await withFriendlyErrors(() => loader.status()), targetName(config), now);
+  return json ? JSON.stringify(view, null, 2) : formatStatus(view, now);
+}

@@ -1,0 +1,9 @@
+export {
+  type Drain,
+  type DrainResult,
+  onShutdown,
+  type Shutdown,
+  type ShutdownOptions,
+  type ShutdownReason,
+  signalExitCode,
+} from './shutdown.ts';

@@ -1,0 +1,73 @@
+// Each command's --help lists the settings that command reads, and no others.
+import assert from 'node:assert/strict';
+import { createProgram, runCli, settingsFor } from '@eventkit/shared';
+import type { Command } from 'commander';
+import { describe, test } from 'vitest';
+import { configureDlqCommand } from './dlq.ts';
+import { configureRunCommand } from './run.ts';
+
+/** The long options a command's --help lists. */
+async function optionsInHelp(configure: (program: Command) => unknown, args: string[]): Promise<string[]> {
+  const program = createProgram({ name: 'eventkit-worker', version: '0', description: 'test' });
+  configure(program);
+  let out = '';
+  const write = (s: string) => {
+    out += s;
+  };
+  assert.equal(
+    await runCli(program, ['node', 'eventkit-worker', ...args, '--help'], { stdout: write, stderr: write }),
+    0,
+    out,
+  );
+  return [...out.matchAll(/^ {2}(?:-\w, )?(--[a-z0-9-]+)/gm)].map((m) => m[1]!);
+}
+
+describe('eventkit-worker --help per command', () => {
+  test('run lists every worker setting', async () => {
+    const options = await optionsInHelp(configureRunCommand, ['run']);
+    assert.deepEqual(
+      options.filter((o) => o !== '--help'),
+      settingsFor('worker').map((s) => s.flag),
+    );
+  });
+
+  test('dlq list lists the event store and logging: no metrics port, no Pub/Sub, no batching', async () => {
+    const options = await optionsInHelp(configureDlqCommand, ['dlq', 'list']);
+    for (const used of [
+      '--since',
+      '--type',
+      '--json',
+      '--event-store',
+      '--data-dir',
+      '--gcp-gcs-bucket',
+      '--log-level',
+    ])
+      assert.ok(options.includes(used), used);
+    for (const unused of [
+      '--metrics-port',
+      '--metrics-host',
+      '--pubsub-topic',
+      '--pubsub-subscription',
+      '--partitions',
+      '--eventloader-batch-size',
+      '--worker-id',
+      '--shutdown-timeout',
+    ])
+      assert.ok(!options.includes(unused), unused);
+  });
+
+  test('dlq replay adds the topic it publishes to and the worker id its ledger carries', async () => {
+    const options = await optionsInHelp(configureDlqCommand, ['dlq', 'replay']);
+    for (const used of [
+      '--dry-run',
+      '--again',
+      '--pubsub-topic',
+      '--pubsub-emulator-host',
+      '--worker-id',
+      '--event-store',
+    ])
+      assert.ok(options.includes(used), used);
+    for (const unused of ['--metrics-port', '--pubsub-subscription', '--pubsub-max-messages', '--partitions'])
+      assert.ok(!options.includes(unused), unused);
+  });
+});
