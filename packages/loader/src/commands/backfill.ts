@@ -7,12 +7,12 @@ import {
   type Flags,
   type LoaderConfig,
   type Logger,
-  loadCommandConfig,
   type SettingPart,
 } from '@eventkit/shared';
 import type { Command } from 'commander';
 import { BackfillRangeError, describeError, type RunReport } from '../core/report.ts';
 import { progressReporter } from '../output/progress.ts';
+import { commandConfig } from './command-config.ts';
 
 const PARTS: readonly SettingPart[] = ['logging', 'eventStore', 'warehouse', 'warehouseTable', 'loads'];
 
@@ -26,11 +26,7 @@ export function configureBackfillCommand(program: Command): Command {
     .requiredOption('--to <date>', 'last folder date, YYYY-MM-DD (UTC), inclusive');
   return addSettingOptions(command, 'loader', PARTS).action(
     async (flags: Flags & { from: string; to: string }) => {
-      const { config, logger } = loadCommandConfig('loader', process.env, flags, {
-        name: 'loader',
-        parts: PARTS,
-        logsTo: 2,
-      });
+      const { config, logger } = commandConfig(flags, PARTS);
       const range = { from: flags.from, to: flags.to };
       process.stdout.write(`${await backfillCommand(config, logger, range, process.stderr)}\n`);
     },

@@ -5,12 +5,12 @@ import {
   CliError,
   type Flags,
   type LoaderConfig,
-  loadCommandConfig,
   type SettingPart,
 } from '@eventkit/shared';
 import type { Command } from 'commander';
 import { formatTable, jsonRows } from '../output/format.ts';
 import { withFriendlyErrors } from '../output/friendly-errors.ts';
+import { commandConfig } from './command-config.ts';
 
 /** Which warehouse and where its file is; nothing of loading. */
 const PARTS: readonly SettingPart[] = ['logging', 'warehouse'];
@@ -25,11 +25,7 @@ export function configureQueryCommand(program: Command): Command {
     .option('--json', 'print the rows as a JSON array of objects');
   return addSettingOptions(command, 'loader', PARTS).action(
     async (sql: string, flags: Flags & { json?: boolean }) => {
-      const { config } = loadCommandConfig('loader', process.env, flags, {
-        name: 'loader',
-        parts: PARTS,
-        logsTo: 2,
-      });
+      const { config } = commandConfig(flags, PARTS);
       process.stdout.write(`${await queryCommand(config, sql, flags.json === true)}\n`);
     },
   );

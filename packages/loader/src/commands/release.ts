@@ -6,12 +6,12 @@ import {
   type Flags,
   keyPrefix,
   type LoaderConfig,
-  loadCommandConfig,
   openObjectStore,
   type SettingPart,
 } from '@eventkit/shared';
 import type { Command } from 'commander';
 import { Quarantine } from '../core/quarantine.ts';
+import { commandConfig } from './command-config.ts';
 
 const PARTS: readonly SettingPart[] = ['logging', 'eventStore'];
 
@@ -23,11 +23,7 @@ export function configureReleaseCommand(program: Command): Command {
     )
     .argument('<key>', 'the file key, as status shows it');
   return addSettingOptions(command, 'loader', PARTS).action(async (key: string, flags: Flags) => {
-    const { config } = loadCommandConfig('loader', process.env, flags, {
-      name: 'loader',
-      parts: PARTS,
-      logsTo: 2,
-    });
+    const { config } = commandConfig(flags, PARTS);
     process.stdout.write(`${await releaseCommand(config, key)}\n`);
   });
 }

@@ -5,12 +5,12 @@ import {
   type Flags,
   type LoaderConfig,
   type Logger,
-  loadCommandConfig,
   type SettingPart,
 } from '@eventkit/shared';
 import type { Command } from 'commander';
 import { formatStatus, statusView } from '../output/format.ts';
 import { withFriendlyErrors } from '../output/friendly-errors.ts';
+import { commandConfig } from './command-config.ts';
 
 const PARTS: readonly SettingPart[] = ['logging', 'eventStore', 'warehouse', 'warehouseTable', 'loads'];
 
@@ -22,11 +22,7 @@ export function configureStatusCommand(program: Command): Command {
     )
     .option('--json', 'print JSON for scripts');
   return addSettingOptions(command, 'loader', PARTS).action(async (flags: Flags & { json?: boolean }) => {
-    const { config, logger } = loadCommandConfig('loader', process.env, flags, {
-      name: 'loader',
-      parts: PARTS,
-      logsTo: 2,
-    });
+    const { config, logger } = commandConfig(flags, PARTS);
     process.stdout.write(`${await statusCommand(config, logger, flags.json === true)}\n`);
   });
 }

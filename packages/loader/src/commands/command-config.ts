@@ -1,0 +1,7 @@
+// The configuration of a loader command that prints a result (status, backfill,
+// query, release): only the settings of its parts are read and checked, and
+// logs go to stderr so stdout holds the command's output alone.
+import { type Flags, loadCommandConfig, type SettingPart } from '@eventkit/shared';
+
+export const commandConfig = (flags: Flags, parts: readonly SettingPart[]) =>
+  loadCommandConfig('loader', process.env, flags, { name: 'loader', parts, logsTo: 2 });
