@@ -2,6 +2,7 @@
 
 export { type BenchReport, type Figure, figure, median, writeBenchReport } from './bench/figures.ts';
 export * from './browser/index.ts';
+export { helpOptions } from './cli/help-options.ts';
 export {
   type EmulatorHandle,
   type EmulatorOptions,

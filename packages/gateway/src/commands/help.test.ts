@@ -1,23 +1,14 @@
 // Each command's --help lists the settings that command reads, and no others.
 import assert from 'node:assert/strict';
-import { createProgram, runCli, settingsFor } from '@eventkit/shared';
+import { settingsFor } from '@eventkit/shared';
+import { helpOptions } from '@eventkit/testing';
 import type { Command } from 'commander';
 import { describe, test } from 'vitest';
 import { configureServeCommand } from './serve.ts';
 import { configureWalCommand } from './wal.ts';
 
-/** The long options a command's --help lists. */
-async function optionsInHelp(configure: (program: Command) => unknown, args: string[]): Promise<string[]> {
-  const program = createProgram({ name: 'eventkit-gateway', version: '0', description: 'test' });
-  configure(program);
-  let out = '';
-  const write = (s: string) => {
-    out += s;
-  };
-  const io = { stdout: write, stderr: write };
-  assert.equal(await runCli(program, ['node', 'eventkit-gateway', ...args, '--help'], io), 0, out);
-  return [...out.matchAll(/^ {2}(?:-\w, )?(--[a-z0-9-]+)/gm)].map((m) => m[1]!);
-}
+const optionsInHelp = (configure: (program: Command) => unknown, args: string[]) =>
+  helpOptions('eventkit-gateway', configure, args);
 
 describe('eventkit-gateway --help per command', () => {
   test('serve lists every gateway setting', async () => {

@@ -1,6 +1,7 @@
 // Each command's --help lists the settings that command reads, and no others.
 import assert from 'node:assert/strict';
-import { createProgram, runCli, settingsFor } from '@eventkit/shared';
+import { settingsFor } from '@eventkit/shared';
+import { helpOptions } from '@eventkit/testing';
 import type { Command } from 'commander';
 import { describe, test } from 'vitest';
 import { configureBackfillCommand } from './backfill.ts';
@@ -9,21 +10,8 @@ import { configureReleaseCommand } from './release.ts';
 import { configureRunCommand } from './run.ts';
 import { configureStatusCommand } from './status.ts';
 
-/** The long options a command's --help lists. */
-async function optionsInHelp(configure: (program: Command) => unknown, args: string[]): Promise<string[]> {
-  const program = createProgram({ name: 'eventkit-loader', version: '0', description: 'test' });
-  configure(program);
-  let out = '';
-  const write = (s: string) => {
-    out += s;
-  };
-  const code = await runCli(program, ['node', 'eventkit-loader', ...args, '--help'], {
-    stdout: write,
-    stderr: write,
-  });
-  assert.equal(code, 0, out);
-  return [...out.matchAll(/^ {2}(?:-\w, )?(--[a-z0-9-]+)/gm)].map((m) => m[1]!);
-}
+const optionsInHelp = (configure: (program: Command) => unknown, args: string[]) =>
+  helpOptions('eventkit-loader', configure, args);
 
 const settingFlags = (options: string[]) =>
   options.filter((o) => !['--help', '--once', '--json'].includes(o));

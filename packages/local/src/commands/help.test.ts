@@ -1,26 +1,21 @@
 // eventkit-dev --help lists the settings the local pipeline reads in any of its
 // modes: every setting but the worker's ops server, which it does not start.
 import assert from 'node:assert/strict';
-import { addConfigCommand, allSettings, createProgram, runCli } from '@eventkit/shared';
+import { addConfigCommand, allSettings } from '@eventkit/shared';
+import { helpOptions } from '@eventkit/testing';
 import { describe, test } from 'vitest';
 import { configureDevCommand, DEV_PARTS } from './dev.ts';
 
 /** The long options --help lists for `args`. */
-async function optionsInHelp(args: string[]): Promise<string[]> {
-  const program = createProgram({ name: 'eventkit-dev', version: '0', description: 'test' });
-  configureDevCommand(program);
-  addConfigCommand(program, 'dev', { env: {}, parts: DEV_PARTS });
-  let out = '';
-  const write = (s: string) => {
-    out += s;
-  };
-  assert.equal(
-    await runCli(program, ['node', 'eventkit-dev', ...args, '--help'], { stdout: write, stderr: write }),
-    0,
-    out,
+const optionsInHelp = (args: string[]) =>
+  helpOptions(
+    'eventkit-dev',
+    (program) => {
+      configureDevCommand(program);
+      addConfigCommand(program, 'dev', { env: {}, parts: DEV_PARTS });
+    },
+    args,
   );
-  return [...out.matchAll(/^ {2}(?:-\w, )?(--[a-z0-9-]+)/gm)].map((m) => m[1]!);
-}
 
 const OPS_SERVER = ['--metrics-port', '--metrics-host'];
 const expected = allSettings()

@@ -1,26 +1,14 @@
 // Each command's --help lists the settings that command reads, and no others.
 import assert from 'node:assert/strict';
-import { createProgram, runCli, settingsFor } from '@eventkit/shared';
+import { settingsFor } from '@eventkit/shared';
+import { helpOptions } from '@eventkit/testing';
 import type { Command } from 'commander';
 import { describe, test } from 'vitest';
 import { configureDlqCommand } from './dlq.ts';
 import { configureRunCommand } from './run.ts';
 
-/** The long options a command's --help lists. */
-async function optionsInHelp(configure: (program: Command) => unknown, args: string[]): Promise<string[]> {
-  const program = createProgram({ name: 'eventkit-worker', version: '0', description: 'test' });
-  configure(program);
-  let out = '';
-  const write = (s: string) => {
-    out += s;
-  };
-  assert.equal(
-    await runCli(program, ['node', 'eventkit-worker', ...args, '--help'], { stdout: write, stderr: write }),
-    0,
-    out,
-  );
-  return [...out.matchAll(/^ {2}(?:-\w, )?(--[a-z0-9-]+)/gm)].map((m) => m[1]!);
-}
+const optionsInHelp = (configure: (program: Command) => unknown, args: string[]) =>
+  helpOptions('eventkit-worker', configure, args);
 
 describe('eventkit-worker --help per command', () => {
   test('run lists every worker setting', async () => {
