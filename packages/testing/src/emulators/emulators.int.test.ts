@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { eventually } from '@eventkit/shared/contracts';
 import { Firestore } from '@google-cloud/firestore';
 import { type Message, PubSub } from '@google-cloud/pubsub';
 import { describe, test } from 'vitest';
@@ -37,14 +38,6 @@ function processesMentioning(needle: string): number[] {
     }
   }
   return found;
-}
-
-async function eventually(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function assertLifecycle(emulator: EmulatorHandle): Promise<void> {
