@@ -11,7 +11,7 @@
 // does may leave 127.0.0.1: every page request is watched, and the browser's
 // only route off the machine is a proxy that refuses and records.
 import assert from 'node:assert/strict';
-import type { RoutedEvent } from '@eventkit/shared';
+import type { RoutedEvent } from '@eventkit/shared/event';
 import {
   ANALYTICS_NEXT_SCRIPT,
   ANALYTICS_NEXT_VERSION,

@@ -3,7 +3,7 @@
 // registers its commands (commands/*.ts: serve, wal; config from shared) and
 // parses; cli.ts and the commands are the only readers of process.env and
 // process.argv.
-import { addConfigCommand, createProgram, runCli } from '@eventkit/shared';
+import { addConfigCommand, createProgram, runCli } from '@eventkit/shared/cli';
 import { configureServeCommand } from './commands/serve.ts';
 import { configureWalCommand } from './commands/wal.ts';
 import { VERSION } from './version.ts';

@@ -2,13 +2,10 @@
 // (gateway.ts: WAL, WAL relay, HTTP app), the HTTP listener started. The serve
 // command runs it until a signal; drain() is what the signal starts
 // (onShutdown in @eventkit/shared).
-import {
-  createMetricsRegistry,
-  type DrainResult,
-  type GatewayConfig,
-  type Logger,
-  type ShutdownReason,
-} from '@eventkit/shared';
+import type { GatewayConfig } from '@eventkit/shared/config';
+import type { Logger } from '@eventkit/shared/logging';
+import { createMetricsRegistry } from '@eventkit/shared/metrics';
+import type { DrainResult, ShutdownReason } from '@eventkit/shared/process';
 import { openPubSub } from '@eventkit/shared/pubsub';
 import { createGateway } from './gateway.ts';
 import { listen } from './http/server.ts';

@@ -3,7 +3,9 @@
 // in-process queue instead of Pub/Sub.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type Logger, type QueuePublisher, type Registry, renderMetrics } from '@eventkit/shared';
+import type { Logger } from '@eventkit/shared/logging';
+import { type Registry, renderMetrics } from '@eventkit/shared/metrics';
+import type { QueuePublisher } from '@eventkit/shared/ports';
 import { Admission } from './admission.ts';
 import { type AppendToWal, createApp } from './http/app.ts';
 import { WriteKeys } from './http/write-keys.ts';

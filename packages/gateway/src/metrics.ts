@@ -7,7 +7,7 @@ import {
   LATENCY_BUCKETS_SECONDS,
   type Registry,
   SIZE_BUCKETS,
-} from '@eventkit/shared';
+} from '@eventkit/shared/metrics';
 
 export interface WalGauges {
   pendingCount(): number;

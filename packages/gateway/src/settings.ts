@@ -3,7 +3,7 @@
 // (compose.ts, the wal commands) or by the local all-in-one mode. The
 // configuration keeps the seed's names, EVENTKIT_RING_BUFFER_* for the WAL and
 // "publisher" for the WAL relay; they are mapped once, here.
-import type { GatewayConfig } from '@eventkit/shared';
+import type { GatewayConfig } from '@eventkit/shared/config';
 
 export interface GatewaySettings {
   /** The WAL's SQLite file (EVENTKIT_RING_BUFFER_DB_PATH). */

@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DEAD_LETTER_STREAM, type DeadLetter, decodeEnvelope, type RoutedEvent } from '@eventkit/shared';
+import { DEAD_LETTER_STREAM, decodeEnvelope } from '@eventkit/shared/envelope';
+import type { DeadLetter, RoutedEvent } from '@eventkit/shared/event';
 import { freeLoopbackPort, REPO_ROOT, startCli, useEmulators } from '@eventkit/testing';
 import { PubSub, type Subscription } from '@google-cloud/pubsub';
 

@@ -18,7 +18,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { FileObjectStore } from '@eventkit/shared';
+import { FileObjectStore } from '@eventkit/shared/local';
 import { figure, writeBenchReport } from '@eventkit/testing';
 import { createLoader } from '../src/core/loader.ts';
 import { defaultLoaderSettings } from '../src/testing/settings.ts';

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FileObjectStore } from '@eventkit/shared';
+import { FileObjectStore } from '@eventkit/shared/local';
 import { afterAll, describe, test } from 'vitest';
 import { leaseKey } from './core/lease.ts';
 import { createLoader } from './core/loader.ts';

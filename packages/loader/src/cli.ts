@@ -11,7 +11,7 @@
 // command's function, which builds what it needs from compose.ts (imported on
 // first use, so that --help, --version and config start fast). Failures meant
 // for the user: throw CliError(message, exitCode) from @eventkit/shared.
-import { addConfigCommand, createProgram, runCli } from '@eventkit/shared';
+import { addConfigCommand, createProgram, runCli } from '@eventkit/shared/cli';
 import { configureBackfillCommand } from './commands/backfill.ts';
 import { configureQueryCommand } from './commands/query.ts';
 import { configureReleaseCommand } from './commands/release.ts';

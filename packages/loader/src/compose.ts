@@ -4,15 +4,12 @@
 // all-in-one mode calls loaderFromConfig to run a loader in its own process.
 import { rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import {
-  FileObjectStore,
-  type LoaderConfig,
-  type Logger,
-  type ObjectStore,
-  openObjectStore,
-  type Registry,
-  type Warehouse,
-} from '@eventkit/shared';
+import type { LoaderConfig } from '@eventkit/shared/config';
+import { FileObjectStore } from '@eventkit/shared/local';
+import type { Logger } from '@eventkit/shared/logging';
+import type { Registry } from '@eventkit/shared/metrics';
+import { openObjectStore } from '@eventkit/shared/object-store';
+import type { ObjectStore, Warehouse } from '@eventkit/shared/ports';
 import { createLoader, type Loader, loaderSettings } from './core/loader.ts';
 import { defaultGraceMs, type RetentionOptions } from './core/retention.ts';
 import { BigQueryWarehouse } from './warehouse/bigquery/bigquery-warehouse.ts';

@@ -1,7 +1,7 @@
 // What `make dev` prints on a terminal: what runs, where the data goes, and a
 // request to paste.
 import path from 'node:path';
-import type { DevConfig } from '@eventkit/shared';
+import type { DevConfig } from '@eventkit/shared/config';
 
 export function banner(config: DevConfig, parts: { loader: boolean; queue: string }): string {
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;

@@ -3,7 +3,7 @@
 // program, registers its commands (commands/dev.ts: the program's own action,
 // which runs everything; config from shared) and parses; cli.ts and the
 // commands are the only readers of process.env and process.argv.
-import { addConfigCommand, createProgram, runCli } from '@eventkit/shared';
+import { addConfigCommand, createProgram, runCli } from '@eventkit/shared/cli';
 import { configureDevCommand, DEV_PARTS } from './commands/dev.ts';
 import { VERSION } from './version.ts';
 

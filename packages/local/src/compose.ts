@@ -13,14 +13,10 @@
 // the emulators or GCP), which is how the seed's options A/B/C run.
 import { createGateway, type Gateway, gatewaySettingsFromConfig, listen } from '@eventkit/gateway';
 import { type Loader, loaderFromConfig } from '@eventkit/loader';
-import {
-  createMetricsRegistry,
-  type DevConfig,
-  type DrainResult,
-  type LoaderConfig,
-  type Logger,
-  type ShutdownReason,
-} from '@eventkit/shared';
+import type { DevConfig, LoaderConfig } from '@eventkit/shared/config';
+import type { Logger } from '@eventkit/shared/logging';
+import { createMetricsRegistry } from '@eventkit/shared/metrics';
+import type { DrainResult, ShutdownReason } from '@eventkit/shared/process';
 import { createWorker, openSinks, type Sinks, type Worker, workerSettingsFromConfig } from '@eventkit/worker';
 import { banner } from './banner.ts';
 import { type DevQueue, LOCAL_IN_FLIGHT, openDevQueue } from './queue.ts';

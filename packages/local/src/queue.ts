@@ -1,13 +1,9 @@
 // The queue between the local mode's gateway and worker: the in-process queue
 // (EVENTKIT_QUEUE_MODE=async, the default), or Pub/Sub (pubsub), which is how
 // the seed's options A/B/C run.
-import {
-  type DevConfig,
-  type FlowControl,
-  MemoryQueue,
-  type QueuePublisher,
-  type QueueSubscriber,
-} from '@eventkit/shared';
+import type { DevConfig } from '@eventkit/shared/config';
+import { MemoryQueue } from '@eventkit/shared/memory';
+import type { FlowControl, QueuePublisher, QueueSubscriber } from '@eventkit/shared/ports';
 import { openPubSub, PubSubSubscriber } from '@eventkit/shared/pubsub';
 
 /** Envelopes in flight between the gateway's WAL relay and the in-process worker. */

@@ -2,7 +2,8 @@
 // received · stored · loaded · dead-lettered · WAL pending.
 
 import type { Gateway } from '@eventkit/gateway';
-import type { Logger, Registry } from '@eventkit/shared';
+import type { Logger } from '@eventkit/shared/logging';
+import type { Registry } from '@eventkit/shared/metrics';
 import type { Worker } from '@eventkit/worker';
 import type { Terminal } from './terminal.ts';
 

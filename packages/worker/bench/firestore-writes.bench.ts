@@ -15,8 +15,8 @@
 // The emulator is the bottleneck here, not Firestore: compare rows of the same run only.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import type { RoutedEvent } from '@eventkit/shared';
 import { sampleEvent } from '@eventkit/shared/contracts';
+import type { RoutedEvent } from '@eventkit/shared/event';
 import { startFirestoreEmulator } from '@eventkit/testing';
 import { Firestore } from '@google-cloud/firestore';
 import { eventDocument, FirestoreEventSink, firestoreDocId } from '../src/sinks/firestore.ts';

@@ -35,8 +35,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { encodeEnvelope, type RoutedEvent } from '@eventkit/shared';
 import { sampleEvent } from '@eventkit/shared/contracts';
+import { encodeEnvelope } from '@eventkit/shared/envelope';
+import type { RoutedEvent } from '@eventkit/shared/event';
 import {
   createPubSubClient,
   ensureSubscription,

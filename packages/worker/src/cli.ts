@@ -10,7 +10,7 @@
 //   eventkit-worker config                            check and print the configuration
 //
 // Each command takes the settings it reads as flags (flags override the environment).
-import { addConfigCommand, createProgram, runCli } from '@eventkit/shared';
+import { addConfigCommand, createProgram, runCli } from '@eventkit/shared/cli';
 import { configureDlqCommand } from './commands/dlq.ts';
 import { configureRunCommand } from './commands/run.ts';
 import { VERSION } from './version.ts';

@@ -4,13 +4,10 @@
 // until a signal, or until the subscription fails for good; drain() is what
 // either starts (onShutdown in @eventkit/shared): stop pulling, flush every
 // partition, ack what was written, within EVENTKIT_SHUTDOWN_TIMEOUT.
-import {
-  createMetricsRegistry,
-  type DrainResult,
-  type Logger,
-  type ShutdownReason,
-  type WorkerConfig,
-} from '@eventkit/shared';
+import type { WorkerConfig } from '@eventkit/shared/config';
+import type { Logger } from '@eventkit/shared/logging';
+import { createMetricsRegistry } from '@eventkit/shared/metrics';
+import type { DrainResult, ShutdownReason } from '@eventkit/shared/process';
 import { openPubSub, PubSubSubscriber } from '@eventkit/shared/pubsub';
 import { workerSettingsFromConfig } from './core/settings.ts';
 import { createWorker } from './core/worker.ts';

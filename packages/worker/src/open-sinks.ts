@@ -8,7 +8,9 @@
 // Each store's client library is imported only when that store is configured:
 // the Firestore and Cloud Storage clients cost ~50 MiB of RSS each once
 // loaded, which a worker writing elsewhere should not carry.
-import { type EventSink, openObjectStore, type WorkerConfig } from '@eventkit/shared';
+import type { WorkerConfig } from '@eventkit/shared/config';
+import { openObjectStore } from '@eventkit/shared/object-store';
+import type { EventSink } from '@eventkit/shared/ports';
 import { ObjectStoreDeadLetterStore } from './sinks/object-store-dead-letters.ts';
 import { ObjectStoreEventSink } from './sinks/object-store-sink.ts';
 import { ParquetEncoder } from './sinks/parquet.ts';

@@ -1,7 +1,9 @@
 // `eventkit-gateway serve`: the HTTP API and the WAL relay (compose.ts) until
 // SIGTERM/SIGINT, then the drain (onShutdown): `shutdown_requested`,
 // `shutdown_started`, and `shutdown_complete` with what is left in the WAL.
-import { addSettingOptions, type Flags, loadCommandConfig, onShutdown } from '@eventkit/shared';
+import { addSettingOptions, loadCommandConfig } from '@eventkit/shared/cli';
+import type { Flags } from '@eventkit/shared/config';
+import { onShutdown } from '@eventkit/shared/process';
 import type { Command } from 'commander';
 import { CLOSE_GRACE_MS, composeGateway } from '../compose.ts';
 

@@ -3,15 +3,8 @@
 // running: SQLite allows readers). Status and inspect read only the file;
 // drain opens the WAL, a WAL relay and Pub/Sub, so it lives here, not in wal/.
 import fs from 'node:fs';
-import {
-  addSettingOptions,
-  CliError,
-  type Flags,
-  type GatewayConfig,
-  loadGatewayConfig,
-  loggerFor,
-  type SettingPart,
-} from '@eventkit/shared';
+import { addSettingOptions, CliError, loggerFor } from '@eventkit/shared/cli';
+import { type Flags, type GatewayConfig, loadGatewayConfig, type SettingPart } from '@eventkit/shared/config';
 import { openPubSub } from '@eventkit/shared/pubsub';
 import type { Command } from 'commander';
 import { WalRelay } from '../relay/wal-relay.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { deadLetterId } from '@eventkit/shared';
+import { deadLetterId } from '@eventkit/shared/event';
 import { describe, test } from 'vitest';
 import { testApp } from './test-app.ts';
 

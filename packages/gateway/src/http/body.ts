@@ -9,7 +9,7 @@
 import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { mayHoldLoneSurrogates, toWellFormedJson } from '@eventkit/shared';
+import { mayHoldLoneSurrogates, toWellFormedJson } from '@eventkit/shared/event';
 
 const gunzip = promisify(zlib.gunzip);
 

@@ -2,7 +2,8 @@
 // (request id, request logger, the stream for the log line, the Node request)
 // and the error envelope every client gets.
 import type { IncomingMessage } from 'node:http';
-import { type ErrorCode, errorBody, errorStatus, type Logger } from '@eventkit/shared';
+import { type ErrorCode, errorBody, errorStatus } from '@eventkit/shared/http';
+import type { Logger } from '@eventkit/shared/logging';
 import type { Context } from 'hono';
 
 type Vars = { requestId: string; log: Logger; stream?: string };

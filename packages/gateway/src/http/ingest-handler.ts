@@ -2,7 +2,7 @@
 // route, the write key, the ingest core, the WAL append (the 2xx waits for
 // it), then the answer in the route's client family's shape (respond.ts).
 // Refusal when busy happens before this, in refuse-when-busy.ts.
-import { isJsonObject } from '@eventkit/shared';
+import { isJsonObject } from '@eventkit/shared/event';
 import type { Context } from 'hono';
 import { ingest, type StreamRule } from '../ingest/ingest.ts';
 import { BodyError, decodeJsonBody, readBoundedBody } from './body.ts';

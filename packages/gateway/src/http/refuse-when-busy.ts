@@ -2,7 +2,7 @@
 // high-water mark (429) or a shutdown or dead WAL (503) is answered before
 // the body is read, so it costs clients little; Retry-After says when to come
 // back (X-RateLimit-Reset too, for clients that read only that).
-import { errorBody } from '@eventkit/shared';
+import { errorBody } from '@eventkit/shared/http';
 import type { MiddlewareHandler } from 'hono';
 import type { Env } from './context.ts';
 import type { GatewayState } from './types.ts';

@@ -1,7 +1,7 @@
 // Request logging and metrics as middleware, first in the chain so that
 // preflights (half of a browser's requests) are logged, counted and carry an
 // X-Request-Id like any other request.
-import { type Logger, requestLogger } from '@eventkit/shared';
+import { type Logger, requestLogger } from '@eventkit/shared/logging';
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayMetrics } from '../metrics.ts';
 import type { Env } from './context.ts';

@@ -2,7 +2,7 @@
 // stream they go to. Segment's SDKs use the /v1 paths (and their one-letter
 // aliases), analytics.js's beacon /beacon/v1/batch; /collect takes one event
 // or an array, to the stream `default` or the one its path names.
-import { type EventType, isValidStreamName, STREAM_NAME_RULE } from '@eventkit/shared';
+import { type EventType, isValidStreamName, STREAM_NAME_RULE } from '@eventkit/shared/event';
 import type { Context, Hono } from 'hono';
 import type { StreamRule } from '../ingest/ingest.ts';
 import { type Env, fail } from './context.ts';

@@ -1,5 +1,6 @@
 // Builds the HTTP app for tests with an in-memory capture in place of the WAL.
-import { createMetricsRegistry, silentLogger } from '@eventkit/shared';
+import { silentLogger } from '@eventkit/shared/logging';
+import { createMetricsRegistry } from '@eventkit/shared/metrics';
 import type { IngestResult } from '../ingest/ingest.ts';
 import { createGatewayMetrics } from '../metrics.ts';
 import { type AppDeps, createApp, type Refusal } from './app.ts';

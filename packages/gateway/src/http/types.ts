@@ -1,7 +1,8 @@
 // The app's contracts with the rest of the gateway: its limits, what it asks
 // the gateway's admission (refusal, readiness, liveness), and where accepted
 // events go (the WAL) before the response.
-import type { ErrorCode, Logger } from '@eventkit/shared';
+import type { ErrorCode } from '@eventkit/shared/http';
+import type { Logger } from '@eventkit/shared/logging';
 import type { IngestResult } from '../ingest/ingest.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 import type { WriteKeys } from './write-keys.ts';

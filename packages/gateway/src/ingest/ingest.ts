@@ -16,7 +16,7 @@ import {
   reasonCodesPart,
   streamForType,
   validateEvent,
-} from '@eventkit/shared';
+} from '@eventkit/shared/event';
 
 /** Levels of an unserialisable event a dead letter keeps (JSON.stringify is fine far deeper). */
 const LETTER_PAYLOAD_DEPTH = 64;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { RetryAbortedError } from '@eventkit/shared';
+import { RetryAbortedError } from '@eventkit/shared/retry';
 import { describe, test } from 'vitest';
 import { abortable } from './abortable.ts';
 

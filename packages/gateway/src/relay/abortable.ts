@@ -1,7 +1,7 @@
 // Waiting on a call that may hang (a publish inside the Pub/Sub client, with
 // its own retries against an unreachable endpoint) without letting it hold up a
 // shutdown.
-import { RetryAbortedError } from '@eventkit/shared';
+import { RetryAbortedError } from '@eventkit/shared/retry';
 
 /**
  * Calls `start` and settles with its result, or rejects with RetryAbortedError

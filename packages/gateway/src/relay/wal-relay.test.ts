@@ -3,14 +3,11 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  DEAD_LETTER_STREAM,
-  decodeEnvelope,
-  MemoryQueue,
-  type QueuePublisher,
-  silentLogger,
-} from '@eventkit/shared';
 import { eventually } from '@eventkit/shared/contracts';
+import { DEAD_LETTER_STREAM, decodeEnvelope } from '@eventkit/shared/envelope';
+import { silentLogger } from '@eventkit/shared/logging';
+import { MemoryQueue } from '@eventkit/shared/memory';
+import type { QueuePublisher } from '@eventkit/shared/ports';
 import { describe, test } from 'vitest';
 import type { WalRowInput } from '../wal/store.ts';
 import { WriteAheadLog } from '../wal/wal.ts';

@@ -14,16 +14,14 @@
 // are removed downstream by (source, messageId)). Nothing is lost.
 import {
   DEAD_LETTER_STREAM,
-  type DeadLetter,
-  deadLetterId,
   EnvelopeError,
   encodeRawEnvelope,
-  type Logger,
-  type QueuePublisher,
   type RawEnvelopeItem,
-  RetryAbortedError,
-  retryForever,
-} from '@eventkit/shared';
+} from '@eventkit/shared/envelope';
+import { type DeadLetter, deadLetterId } from '@eventkit/shared/event';
+import type { Logger } from '@eventkit/shared/logging';
+import type { QueuePublisher } from '@eventkit/shared/ports';
+import { RetryAbortedError, retryForever } from '@eventkit/shared/retry';
 import type { GatewayMetrics } from '../metrics.ts';
 import type { WalRow } from '../wal/store.ts';
 import type { WriteAheadLog } from '../wal/wal.ts';

@@ -1,7 +1,7 @@
 // The WAL's periodic upkeep while the gateway runs: deleting published rows
 // past their retention (and reclaiming pages), and reading the age of the
 // oldest pending row for its gauge. Both timers are unref'd; stop() ends them.
-import type { Logger } from '@eventkit/shared';
+import type { Logger } from '@eventkit/shared/logging';
 import type { WriteAheadLog } from './wal.ts';
 
 export interface MaintenanceOptions {

@@ -1,6 +1,7 @@
 // Accepted events and dead letters as WAL rows: one row each, the event (or
 // the letter) as JSON, stamped with the time the request was received.
-import { DEAD_LETTER_STREAM, type DeadLetter } from '@eventkit/shared';
+import { DEAD_LETTER_STREAM } from '@eventkit/shared/envelope';
+import type { DeadLetter } from '@eventkit/shared/event';
 import type { IngestResult } from '../ingest/ingest.ts';
 import type { WalRowInput } from './store.ts';
 

@@ -1,14 +1,9 @@
 // `eventkit-loader backfill --from --to`: reload every event and dead-letter
 // file whose folder date is in the range, loaded before or not; a progress bar
 // on a terminal (output/progress.ts), lines otherwise.
-import {
-  addSettingOptions,
-  CliError,
-  type Flags,
-  type LoaderConfig,
-  type Logger,
-  type SettingPart,
-} from '@eventkit/shared';
+import { addSettingOptions, CliError } from '@eventkit/shared/cli';
+import type { Flags, LoaderConfig, SettingPart } from '@eventkit/shared/config';
+import type { Logger } from '@eventkit/shared/logging';
 import type { Command } from 'commander';
 import { BackfillRangeError, describeError, type RunReport } from '../core/report.ts';
 import { progressReporter } from '../output/progress.ts';

@@ -1,12 +1,7 @@
 // `eventkit-loader query [--json] <sql>`: one read-only statement against the
 // local DuckDB warehouse, as a table (output/format.ts) or JSON rows.
-import {
-  addSettingOptions,
-  CliError,
-  type Flags,
-  type LoaderConfig,
-  type SettingPart,
-} from '@eventkit/shared';
+import { addSettingOptions, CliError } from '@eventkit/shared/cli';
+import type { Flags, LoaderConfig, SettingPart } from '@eventkit/shared/config';
 import type { Command } from 'commander';
 import { formatTable, jsonRows } from '../output/format.ts';
 import { withFriendlyErrors } from '../output/friendly-errors.ts';

@@ -1,14 +1,9 @@
 // `eventkit-loader release <key>`: make a quarantined file pending again by
 // deleting its quarantine record (core/quarantine.ts), so runs see it again.
-import {
-  addSettingOptions,
-  CliError,
-  type Flags,
-  keyPrefix,
-  type LoaderConfig,
-  openObjectStore,
-  type SettingPart,
-} from '@eventkit/shared';
+import { addSettingOptions, CliError } from '@eventkit/shared/cli';
+import type { Flags, LoaderConfig, SettingPart } from '@eventkit/shared/config';
+import { keyPrefix } from '@eventkit/shared/layout';
+import { openObjectStore } from '@eventkit/shared/object-store';
 import type { Command } from 'commander';
 import { Quarantine } from '../core/quarantine.ts';
 import { commandConfig } from './command-config.ts';

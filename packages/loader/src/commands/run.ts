@@ -8,18 +8,11 @@
 // EVENTKIT_SHUTDOWN_TIMEOUT the process exits 1 (`shutdown_timed_out`),
 // abandoning the job: a load commits its rows and its ledger rows together, so
 // an abandoned job leaves no trace and the next run does it again.
-import {
-  addSettingOptions,
-  CliError,
-  type DrainResult,
-  type Flags,
-  type LoaderConfig,
-  type Logger,
-  loadCommandConfig,
-  onShutdown,
-  signalExitCode,
-  WarehouseConfigError,
-} from '@eventkit/shared';
+import { addSettingOptions, CliError, loadCommandConfig } from '@eventkit/shared/cli';
+import type { Flags, LoaderConfig } from '@eventkit/shared/config';
+import type { Logger } from '@eventkit/shared/logging';
+import { WarehouseConfigError } from '@eventkit/shared/ports';
+import { type DrainResult, onShutdown, signalExitCode } from '@eventkit/shared/process';
 import type { Command } from 'commander';
 import { describeError, type RunReport } from '../core/report.ts';
 

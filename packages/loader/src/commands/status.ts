@@ -1,12 +1,8 @@
 // `eventkit-loader status [--json]`: the files pending and loaded, the rows
 // loaded, the last load, the age of the oldest pending file, the quarantine.
-import {
-  addSettingOptions,
-  type Flags,
-  type LoaderConfig,
-  type Logger,
-  type SettingPart,
-} from '@eventkit/shared';
+import { addSettingOptions } from '@eventkit/shared/cli';
+import type { Flags, LoaderConfig, SettingPart } from '@eventkit/shared/config';
+import type { Logger } from '@eventkit/shared/logging';
 import type { Command } from 'commander';
 import { formatStatus, statusView } from '../output/format.ts';
 import { withFriendlyErrors } from '../output/friendly-errors.ts';

@@ -1,8 +1,9 @@
 // Discovery over GCS (the bigquery mode's store): GcsObjectStore with the real
 // @google-cloud/storage client against the fake GCS server.
 import assert from 'node:assert/strict';
-import { MemoryWarehouse, type Warehouse } from '@eventkit/shared';
 import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
+import { MemoryWarehouse } from '@eventkit/shared/memory';
+import type { Warehouse } from '@eventkit/shared/ports';
 import { type FakeGcsServer, startFakeGcs } from '@eventkit/testing';
 import { afterAll, beforeAll, test } from 'vitest';
 import { defaultLoaderSettings } from '../testing/settings.ts';

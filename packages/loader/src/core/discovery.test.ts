@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { type ListOptions, MemoryObjectStore, type Warehouse } from '@eventkit/shared';
+import { MemoryObjectStore } from '@eventkit/shared/memory';
+import type { ListOptions, Warehouse } from '@eventkit/shared/ports';
 import { describe, test } from 'vitest';
 import { type DiscoveryOptions, filesInDays, listStreams, pendingFiles } from './discovery.ts';
 

@@ -24,17 +24,8 @@
 // the future (a worker whose clock ran ahead) would otherwise move the start
 // past every correctly dated file. A lane with no watermark (new stream, empty
 // ledger, or a warehouse without lastLoadedKeys) is listed from its start.
-import {
-  errorsRoot,
-  eventsRoot,
-  type LoadTable,
-  type ObjectInfo,
-  type ObjectStore,
-  type ParsedKey,
-  parseKey,
-  streamRoot,
-  type Warehouse,
-} from '@eventkit/shared';
+import { errorsRoot, eventsRoot, type ParsedKey, parseKey, streamRoot } from '@eventkit/shared/layout';
+import type { LoadTable, ObjectInfo, ObjectStore, Warehouse } from '@eventkit/shared/ports';
 import { afterStream, folderFloor, folderStartKey, HOUR, streamOfKey } from './layout.ts';
 
 export interface DiscoveredFile {

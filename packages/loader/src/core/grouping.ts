@@ -1,7 +1,7 @@
 // Grouping: pending files become load jobs of bounded size, and each job gets an
 // id derived only from its files, so the same files always make the same job.
 import { createHash } from 'node:crypto';
-import type { LoadTable } from '@eventkit/shared';
+import type { LoadTable } from '@eventkit/shared/ports';
 
 export interface GroupLimits {
   /** Most files in one job (BigQuery: at most 10,000 source URIs per load job). */

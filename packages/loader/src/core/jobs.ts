@@ -1,7 +1,8 @@
 // Load jobs: files in groups (grouping.ts), oldest first, one job each; a job
 // that fails for good is split down to the file that cannot load, which is
 // quarantined (quarantine.ts) so it does not hold back the rest of its lane.
-import type { LoadErrorKind, LoadFile, LoadTable, Logger, Warehouse } from '@eventkit/shared';
+import type { Logger } from '@eventkit/shared/logging';
+import type { LoadErrorKind, LoadFile, LoadTable, Warehouse } from '@eventkit/shared/ports';
 import type { DiscoveredFile } from './discovery.ts';
 import { type GroupLimits, groupFiles, jobIdFor } from './grouping.ts';
 import { type Lease, LeaseLostError } from './lease.ts';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { keyPrefix, parseKey, streamRoot } from '@eventkit/shared';
+import { keyPrefix, parseKey, streamRoot } from '@eventkit/shared/layout';
 import { describe, test } from 'vitest';
 import { afterStream, folderStartKey } from './layout.ts';
 

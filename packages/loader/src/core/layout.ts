@@ -3,7 +3,8 @@
 // (layout/object-keys.ts); this file adds what only a reader needs.
 // Folders are named after the UTC time the worker flushed, so within one lane
 // (one stream's events, or the errors) key order is folder-time order.
-import { DAY_MS, eventsRoot, formatDay, HOUR_MS, type LoadTable } from '@eventkit/shared';
+import { DAY_MS, eventsRoot, formatDay, HOUR_MS } from '@eventkit/shared/layout';
+import type { LoadTable } from '@eventkit/shared/ports';
 
 const formatHour = (time: number): string => new Date(time).toISOString().slice(11, 13);
 const STREAM_SEGMENT = /^events\/stream=([a-z0-9][a-z0-9_-]{0,63})\//;

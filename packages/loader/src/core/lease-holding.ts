@@ -1,6 +1,6 @@
 // Running a load (or a backfill) while holding the loader lease (lease.ts):
 // acquire, renew in the background, release at the end.
-import type { Logger } from '@eventkit/shared';
+import type { Logger } from '@eventkit/shared/logging';
 import { type Lease, LeaseLostError } from './lease.ts';
 import { describeError, type RunReport } from './report.ts';
 

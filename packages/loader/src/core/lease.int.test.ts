@@ -4,8 +4,9 @@
 // https://cloud.google.com/storage/docs/request-preconditions).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { type LoadJob, MemoryWarehouse, type Warehouse } from '@eventkit/shared';
 import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
+import { MemoryWarehouse } from '@eventkit/shared/memory';
+import type { LoadJob, Warehouse } from '@eventkit/shared/ports';
 import { type FakeGcsServer, startFakeGcs } from '@eventkit/testing';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { defaultLoaderSettings } from '../testing/settings.ts';

@@ -2,12 +2,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
-import {
-  MemoryObjectStore,
-  type ObjectInfo,
-  PreconditionFailedError,
-  type PutOptions,
-} from '@eventkit/shared';
+import { MemoryObjectStore } from '@eventkit/shared/memory';
+import { type ObjectInfo, PreconditionFailedError, type PutOptions } from '@eventkit/shared/ports';
 import { describe, test } from 'vitest';
 import { Lease } from './lease.ts';
 

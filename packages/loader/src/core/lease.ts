@@ -34,7 +34,7 @@
 // healthy holder between renewals (duration/4 plus one request).
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { ObjectExistsError, type ObjectStore, PreconditionFailedError } from '@eventkit/shared';
+import { ObjectExistsError, type ObjectStore, PreconditionFailedError } from '@eventkit/shared/ports';
 
 export interface LeaseOptions {
   store: ObjectStore;

@@ -5,7 +5,8 @@
 // INSERT-only DML concurrently without conflicts: "DML statements" / "Quotas
 // and limits", https://cloud.google.com/bigquery/docs/data-manipulation-language).
 import assert from 'node:assert/strict';
-import { type LoadJob, type LoadResult, MemoryObjectStore, type Warehouse } from '@eventkit/shared';
+import { MemoryObjectStore } from '@eventkit/shared/memory';
+import type { LoadJob, LoadResult, Warehouse } from '@eventkit/shared/ports';
 import { describe, test } from 'vitest';
 import { defaultLoaderSettings } from '../testing/settings.ts';
 import { createLoader } from './loader.ts';

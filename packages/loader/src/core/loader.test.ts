@@ -4,13 +4,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import {
-  createLogger,
-  createMetricsRegistry,
-  FileObjectStore,
-  type LoadJob,
-  type Warehouse,
-} from '@eventkit/shared';
+import { FileObjectStore } from '@eventkit/shared/local';
+import { createLogger } from '@eventkit/shared/logging';
+import { createMetricsRegistry } from '@eventkit/shared/metrics';
+import type { LoadJob, Warehouse } from '@eventkit/shared/ports';
 import { afterAll, describe, test } from 'vitest';
 import { errorRow, eventKey, putErrorFile, putEventFile } from '../testing/fixtures.ts';
 import { defaultLoaderSettings } from '../testing/settings.ts';

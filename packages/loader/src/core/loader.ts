@@ -14,8 +14,13 @@
 // before every merge. A run that finds the lease held by another loader does
 // nothing and says so (`load_run_skipped`, RunReport.leaseHeldBy); a backfill
 // waits for it.
-import type { LoaderConfig, LoadTable, Logger, Registry, Warehouse } from '@eventkit/shared';
-import { keyPrefix, type ObjectStore, parseDay, silentLogger, WarehouseConfigError } from '@eventkit/shared';
+import type { LoaderConfig } from '@eventkit/shared/config';
+import { keyPrefix, parseDay } from '@eventkit/shared/layout';
+import type { Logger } from '@eventkit/shared/logging';
+import { silentLogger } from '@eventkit/shared/logging';
+import type { Registry } from '@eventkit/shared/metrics';
+import type { LoadTable, Warehouse } from '@eventkit/shared/ports';
+import { type ObjectStore, WarehouseConfigError } from '@eventkit/shared/ports';
 import { type DiscoveryOptions, filesInDays, pendingFiles } from './discovery.ts';
 import { DEFAULT_GROUP_LIMITS, type GroupLimits } from './grouping.ts';
 import { JobRunner } from './jobs.ts';

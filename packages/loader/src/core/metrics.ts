@@ -5,10 +5,9 @@ import {
   defineCounter,
   defineGauge,
   defineHistogram,
-  type LoadResult,
-  type LoadTable,
   type Registry,
-} from '@eventkit/shared';
+} from '@eventkit/shared/metrics';
+import type { LoadResult, LoadTable } from '@eventkit/shared/ports';
 import type { RunReport } from './report.ts';
 
 export interface LoaderMetrics {

@@ -17,8 +17,8 @@
 // works the same for DuckDB and BigQuery and survives the warehouse. Discovery
 // and backfill skip a file that has one; deleting the record makes the file
 // pending again (see the README: re-loading a quarantined file).
-import type { LoadTable, ObjectStore } from '@eventkit/shared';
-import { listAll } from '@eventkit/shared';
+import type { LoadTable, ObjectStore } from '@eventkit/shared/ports';
+import { listAll } from '@eventkit/shared/ports';
 
 export interface QuarantineRecord {
   key: string;

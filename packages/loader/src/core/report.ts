@@ -1,7 +1,8 @@
 // What a load run (or a backfill) reports, and how the report is logged. Kept
 // apart from loader.ts so metrics.ts and the commands can use the report
 // without importing the loader.
-import type { LoadTable, Logger } from '@eventkit/shared';
+import type { Logger } from '@eventkit/shared/logging';
+import type { LoadTable } from '@eventkit/shared/ports';
 import type { LeaseHolder } from './lease.ts';
 import type { LoaderMetrics } from './metrics.ts';
 import type { QuarantineRecord } from './quarantine.ts';

@@ -19,7 +19,7 @@
 //
 // It runs at the end of a run, holding the loader lease, so it never deletes a
 // file a backfill is reading. Each run deletes at most `maxPerRun` files.
-import type { LoadTable, ObjectStore, Warehouse } from '@eventkit/shared';
+import type { LoadTable, ObjectStore, Warehouse } from '@eventkit/shared/ports';
 import { type DiscoveryOptions, lanesFor, listLane } from './discovery.ts';
 import { DAY, HOUR } from './layout.ts';
 

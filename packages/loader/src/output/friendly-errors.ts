@@ -1,6 +1,6 @@
 // Failures a user can act on, as one line and exit 1 instead of a stack: the
 // DuckDB file missing or held by another process, or an SQL error in `query`.
-import { CliError } from '@eventkit/shared';
+import { CliError } from '@eventkit/shared/cli';
 import { DuckDbLockedError, DuckDbMissingError } from '../warehouse/duckdb/errors.ts';
 
 export async function withFriendlyErrors<T>(fn: () => Promise<T>): Promise<T> {

@@ -5,7 +5,7 @@
 // data directory (same machine) does.
 //   node crash-child.ts <data dir>
 import { join } from 'node:path';
-import { FileObjectStore } from '@eventkit/shared';
+import { FileObjectStore } from '@eventkit/shared/local';
 import { createLoader } from '../core/loader.ts';
 import { DuckDbWarehouse } from '../warehouse/duckdb/duckdb-warehouse.ts';
 import { defaultLoaderSettings } from './settings.ts';

@@ -8,8 +8,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { ERROR_COLUMNS, type ObjectInfo, type ObjectStore, type WarehouseRow } from '@eventkit/shared';
+import { ERROR_COLUMNS, type WarehouseRow } from '@eventkit/shared/event';
 import { ParquetEncoder } from '@eventkit/shared/parquet';
+import type { ObjectInfo, ObjectStore } from '@eventkit/shared/ports';
 
 export type RowInput = Record<string, unknown> & { message_id: string };
 

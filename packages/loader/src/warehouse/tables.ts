@@ -1,6 +1,7 @@
 // What the two warehouses agree on: the tables, their columns, their dedup key
 // and the time column their partitions, dedup window and ledger pruning use.
-import { type Column, ERROR_COLUMNS, type LoadTable, WAREHOUSE_COLUMNS } from '@eventkit/shared';
+import { type Column, ERROR_COLUMNS, WAREHOUSE_COLUMNS } from '@eventkit/shared/event';
+import type { LoadTable } from '@eventkit/shared/ports';
 
 export interface TableSpec {
   table: LoadTable;

@@ -7,17 +7,10 @@
 // (the in-process queue or Pub/Sub; the file, gcs or firestore store; DuckDB or
 // BigQuery): every setting but the worker's ops server, which the local mode
 // does not start (the gateway's port serves /health, /ready and /metrics).
-import {
-  ALL_PARTS,
-  addSettingOptions,
-  createLogger,
-  type Flags,
-  loadDevConfig,
-  logConfigWarnings,
-  loggerFor,
-  onShutdown,
-  type SettingPart,
-} from '@eventkit/shared';
+import { addSettingOptions, logConfigWarnings, loggerFor } from '@eventkit/shared/cli';
+import { ALL_PARTS, type Flags, loadDevConfig, type SettingPart } from '@eventkit/shared/config';
+import { createLogger } from '@eventkit/shared/logging';
+import { onShutdown } from '@eventkit/shared/process';
 import type { Command } from 'commander';
 import { composeDev } from '../compose.ts';
 import { Terminal } from '../terminal.ts';

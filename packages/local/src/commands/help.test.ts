@@ -1,7 +1,8 @@
 // eventkit-dev --help lists the settings the local pipeline reads in any of its
 // modes: every setting but the worker's ops server, which it does not start.
 import assert from 'node:assert/strict';
-import { addConfigCommand, allSettings } from '@eventkit/shared';
+import { addConfigCommand } from '@eventkit/shared/cli';
+import { allSettings } from '@eventkit/shared/config';
 import { helpOptions } from '@eventkit/testing';
 import { describe, test } from 'vitest';
 import { configureDevCommand, DEV_PARTS } from './dev.ts';

@@ -1,6 +1,6 @@
 // What a command's --help lists, for the per-command help tests of every role.
 import assert from 'node:assert/strict';
-import { createProgram, runCli } from '@eventkit/shared';
+import { createProgram, runCli } from '@eventkit/shared/cli';
 
 type Program = ReturnType<typeof createProgram>;
 

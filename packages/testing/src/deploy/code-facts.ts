@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SETTINGS } from '@eventkit/shared';
+import { SETTINGS } from '@eventkit/shared/config';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const read = (path: string) => readFileSync(join(REPO, path), 'utf8');

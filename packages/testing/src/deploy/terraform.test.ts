@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { SETTINGS } from '@eventkit/shared';
+import { SETTINGS } from '@eventkit/shared/config';
 import { SUBSCRIPTION_RETENTION_SECONDS } from '@eventkit/shared/pubsub';
 import { beforeAll, describe, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';

@@ -3,13 +3,8 @@
 // also publishes to the topic and records what it replayed under the worker id.
 //   eventkit-worker dlq list   [--since] [--type] [--json]
 //   eventkit-worker dlq replay [--since] [--type] [--dry-run] [--again] [--json]
-import {
-  addSettingOptions,
-  CliError,
-  type Flags,
-  loadCommandConfig,
-  type SettingPart,
-} from '@eventkit/shared';
+import { addSettingOptions, CliError, loadCommandConfig } from '@eventkit/shared/cli';
+import type { Flags, SettingPart } from '@eventkit/shared/config';
 import { openPubSub } from '@eventkit/shared/pubsub';
 import type { Command } from 'commander';
 import { formatSummary, summarize } from '../dlq/list.ts';

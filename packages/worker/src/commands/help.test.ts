@@ -1,6 +1,6 @@
 // Each command's --help lists the settings that command reads, and no others.
 import assert from 'node:assert/strict';
-import { settingsFor } from '@eventkit/shared';
+import { settingsFor } from '@eventkit/shared/config';
 import { helpOptions } from '@eventkit/testing';
 import type { Command } from 'commander';
 import { describe, test } from 'vitest';

@@ -2,7 +2,9 @@
 // subscription that fails for good, then the drain (onShutdown):
 // `shutdown_requested`, `shutdown_complete` {drained}; exit 0 only when a
 // signal's drain wrote and acked everything in time.
-import { addSettingOptions, type Flags, loadCommandConfig, onShutdown } from '@eventkit/shared';
+import { addSettingOptions, loadCommandConfig } from '@eventkit/shared/cli';
+import type { Flags } from '@eventkit/shared/config';
+import { onShutdown } from '@eventkit/shared/process';
 import type { Command } from 'commander';
 import { composeWorker, EXIT_GRACE_MS, SUBSCRIPTION_FAILED } from '../compose.ts';
 

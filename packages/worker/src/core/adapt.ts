@@ -14,7 +14,7 @@ import {
   type RoutedEvent,
   STREAM_NAME_RULE,
   validateEvent,
-} from '@eventkit/shared';
+} from '@eventkit/shared/event';
 
 /** Same rule as the write-key sources in the settings table: they end up in keys and document ids. */
 const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

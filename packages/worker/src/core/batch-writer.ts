@@ -11,14 +11,10 @@
 // Trackers are settled here: complete() once an event is durably written or
 // dead-lettered, fail() when the write was abandoned (the message is nacked
 // and comes back whole).
-import {
-  type DeadLetter,
-  type DeadLetterSink,
-  type EventSink,
-  type Logger,
-  retryForever,
-  type WriteReceipt,
-} from '@eventkit/shared';
+import type { DeadLetter } from '@eventkit/shared/event';
+import type { Logger } from '@eventkit/shared/logging';
+import type { DeadLetterSink, EventSink, WriteReceipt } from '@eventkit/shared/ports';
+import { retryForever } from '@eventkit/shared/retry';
 import type { Buffered, FlushTrigger } from './batcher.ts';
 import { eventLetter } from './dead-letters.ts';
 import { EventsRejectedError } from './errors.ts';

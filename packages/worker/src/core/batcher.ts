@@ -6,7 +6,8 @@
 // control stops the pulling) until a flush takes the buffer. One flush runs per
 // partition at a time, so a partition holds at most 2 × maxBuffered events: one
 // buffer being written, one filling.
-import { RetryAbortedError as AbortedError, type RoutedEvent } from '@eventkit/shared';
+import type { RoutedEvent } from '@eventkit/shared/event';
+import { RetryAbortedError as AbortedError } from '@eventkit/shared/retry';
 import type { MessageTracker } from './tracker.ts';
 
 export interface Buffered {

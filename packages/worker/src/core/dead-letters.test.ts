@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import type { QueueMessage, RoutedEvent } from '@eventkit/shared';
+import type { RoutedEvent } from '@eventkit/shared/event';
+import type { QueueMessage } from '@eventkit/shared/ports';
 import { describe, test } from 'vitest';
 import { eventLetter, messageLetter } from './dead-letters.ts';
 

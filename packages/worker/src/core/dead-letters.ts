@@ -4,11 +4,11 @@
 import {
   type DeadLetter,
   deadLetterId,
-  type QueueMessage,
   type Reason,
   type RoutedEvent,
   reasonCodesPart,
-} from '@eventkit/shared';
+} from '@eventkit/shared/event';
+import type { QueueMessage } from '@eventkit/shared/ports';
 
 function optional(fields: Record<string, unknown>): Partial<DeadLetter> {
   const out: Record<string, unknown> = {};

@@ -1,4 +1,4 @@
 // Errors a sink throws to tell the worker something other than "try again".
 // EventsRejectedError lives in @eventkit/shared beside the EventSink port: the
 // shared Parquet encoder throws it too.
-export { EventsRejectedError } from '@eventkit/shared';
+export { EventsRejectedError } from '@eventkit/shared/ports';

@@ -6,7 +6,7 @@
 // nothing more until something is acked. Waiting for the flush interval then
 // only adds latency: the pressure check flushes every partition at once
 // instead, when no flush is already running (one would free messages anyway).
-import type { FlowControl } from '@eventkit/shared';
+import type { FlowControl } from '@eventkit/shared/ports';
 import type { Batcher } from './batcher.ts';
 
 export class Flow {

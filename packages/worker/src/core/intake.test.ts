@@ -2,7 +2,7 @@
 // message gives the same result (same dead-letter ids, same partitions) on
 // every delivery.
 import assert from 'node:assert/strict';
-import type { QueueMessage } from '@eventkit/shared';
+import type { QueueMessage } from '@eventkit/shared/ports';
 import { describe, test } from 'vitest';
 import { envelopeOf, events, TEST_SETTINGS } from '../testing/helpers.ts';
 import { intake } from './intake.ts';

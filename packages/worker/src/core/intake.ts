@@ -10,14 +10,10 @@
 //                (invalid → an event dead letter with the reasons), and the
 //                accepted ones with their size and partition. Dead letters the
 //                gateway already made travel in the envelope and are passed on.
-import {
-  type DeadLetter,
-  decodeEnvelope,
-  EnvelopeError,
-  partitionFor,
-  type QueueMessage,
-  type RoutedEvent,
-} from '@eventkit/shared';
+import { decodeEnvelope, EnvelopeError } from '@eventkit/shared/envelope';
+import type { DeadLetter, RoutedEvent } from '@eventkit/shared/event';
+import { partitionFor } from '@eventkit/shared/partition';
+import type { QueueMessage } from '@eventkit/shared/ports';
 import { adaptEvent } from './adapt.ts';
 import { eventLetter, messageLetter } from './dead-letters.ts';
 import type { WorkerSettings } from './settings.ts';

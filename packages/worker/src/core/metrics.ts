@@ -8,7 +8,7 @@ import {
   type Histogram,
   type Registry,
   SIZE_BUCKETS,
-} from '@eventkit/shared';
+} from '@eventkit/shared/metrics';
 
 /** End-to-end lag buckets, seconds: from 100 ms to a day (a backlog drained after an outage). */
 const LAG_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 3 * 3600, 12 * 3600, 86400];

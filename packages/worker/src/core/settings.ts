@@ -1,7 +1,8 @@
 // What the worker core needs to know, in plain numbers (milliseconds, counts,
 // bytes), so that it can be built from the worker's configuration (compose.ts)
 // or by the local all-in-one mode with its own values.
-import type { FlowControl, WorkerConfig } from '@eventkit/shared';
+import type { WorkerConfig } from '@eventkit/shared/config';
+import type { FlowControl } from '@eventkit/shared/ports';
 
 export interface WorkerSettings {
   /** Partitions events are batched into (EVENTKIT_PARTITIONS). */

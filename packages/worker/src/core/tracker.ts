@@ -3,7 +3,7 @@
 // written (or dead-lettered), wherever it went. Any failure settles it as a
 // nack at once: Pub/Sub redelivers it whole, and the events already written
 // are written again (harmless: sinks are idempotent per source + messageId).
-import type { Disposition } from '@eventkit/shared';
+import type { Disposition } from '@eventkit/shared/ports';
 
 export class MessageTracker {
   readonly done: Promise<Disposition>;

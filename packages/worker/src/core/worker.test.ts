@@ -2,16 +2,11 @@
 // notice (acks only after durable writes, nothing lost, invalid events kept
 // with reasons, bounded memory, prompt flushes and drains).
 import assert from 'node:assert/strict';
-import {
-  createMetricsRegistry,
-  type EventBatch,
-  MemoryDeadLetterStore,
-  MemoryEventSink,
-  MemoryQueue,
-  silentLogger,
-  type WriteReceipt,
-} from '@eventkit/shared';
 import { eventually } from '@eventkit/shared/contracts';
+import { silentLogger } from '@eventkit/shared/logging';
+import { MemoryDeadLetterStore, MemoryEventSink, MemoryQueue } from '@eventkit/shared/memory';
+import { createMetricsRegistry } from '@eventkit/shared/metrics';
+import type { EventBatch, WriteReceipt } from '@eventkit/shared/ports';
 import { describe, test } from 'vitest';
 import { delay, envelopeOf, events, ManualSubscriber, TEST_SETTINGS } from '../testing/helpers.ts';
 import { EventsRejectedError } from './errors.ts';

@@ -15,16 +15,16 @@
 //   flow.ts          messages and bytes held, and the pressure flush
 //   tracker.ts       per message: acked once every event is durable
 // This file wires them and owns start, stop and stats.
-import {
-  type DeadLetterSink,
-  type Disposition,
-  type EventSink,
-  type Logger,
-  type QueueMessage,
-  type QueueSubscriber,
-  type Registry,
-  RetryAbortedError,
-} from '@eventkit/shared';
+import type { Logger } from '@eventkit/shared/logging';
+import type { Registry } from '@eventkit/shared/metrics';
+import type {
+  DeadLetterSink,
+  Disposition,
+  EventSink,
+  QueueMessage,
+  QueueSubscriber,
+} from '@eventkit/shared/ports';
+import { RetryAbortedError } from '@eventkit/shared/retry';
 import { BatchWriter } from './batch-writer.ts';
 import { Batcher } from './batcher.ts';
 import { Flow } from './flow.ts';

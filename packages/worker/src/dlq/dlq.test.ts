@@ -1,15 +1,11 @@
 // dlq list and dlq replay over in-memory ports, end to end through the worker core.
 import assert from 'node:assert/strict';
-import {
-  createMetricsRegistry,
-  deadLetterId,
-  decodeEnvelope,
-  MemoryDeadLetterStore,
-  MemoryEventSink,
-  MemoryQueue,
-  silentLogger,
-} from '@eventkit/shared';
 import { sampleDeadLetter } from '@eventkit/shared/contracts';
+import { decodeEnvelope } from '@eventkit/shared/envelope';
+import { deadLetterId } from '@eventkit/shared/event';
+import { silentLogger } from '@eventkit/shared/logging';
+import { MemoryDeadLetterStore, MemoryEventSink, MemoryQueue } from '@eventkit/shared/memory';
+import { createMetricsRegistry } from '@eventkit/shared/metrics';
 import { describe, test } from 'vitest';
 import { createWorker } from '../core/worker.ts';
 import type { ReplayLedger } from '../sinks/replay-ledger.ts';

@@ -1,7 +1,7 @@
 // `eventkit-worker dlq list`: what is in the dead-letter store, in counts and
 // reason codes. Never payload values (nor reason messages, which may quote a
 // short excerpt of a client's value): codes, field paths, streams, sources.
-import type { DeadLetter } from '@eventkit/shared';
+import type { DeadLetter } from '@eventkit/shared/event';
 
 export interface DeadLetterSummary {
   total: number;

@@ -17,18 +17,10 @@
 // A raw message (undecodable or poison) is re-published as the same bytes when
 // they decode as an envelope now (e.g. after a worker upgrade); other raw
 // letters cannot be replayed and are counted as such.
-import {
-  DEFAULT_STREAM,
-  type DeadLetter,
-  type DeadLetterFilter,
-  type DeadLetterStore,
-  decodeEnvelope,
-  encodeEnvelope,
-  type Logger,
-  type QueuePublisher,
-  type RoutedEvent,
-  type SegmentEvent,
-} from '@eventkit/shared';
+import { decodeEnvelope, encodeEnvelope } from '@eventkit/shared/envelope';
+import { DEFAULT_STREAM, type DeadLetter, type RoutedEvent, type SegmentEvent } from '@eventkit/shared/event';
+import type { Logger } from '@eventkit/shared/logging';
+import type { DeadLetterFilter, DeadLetterStore, QueuePublisher } from '@eventkit/shared/ports';
 import type { ReplayLedger } from '../sinks/replay-ledger.ts';
 
 export interface ReplayOptions {

@@ -1,6 +1,6 @@
 // `--since` for the dlq commands: an ISO-8601 date or time, or a duration back
 // from now (`30m`, `24h`, `7d`).
-import { CliError } from '@eventkit/shared';
+import { CliError } from '@eventkit/shared/cli';
 
 const UNITS: Readonly<Record<string, number>> = {
   s: 1000,

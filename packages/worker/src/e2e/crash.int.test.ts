@@ -3,8 +3,8 @@
 // event is stored (Firestore: exactly once; GCS: at least once, identical rows).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { type RoutedEvent, toWarehouseRow } from '@eventkit/shared';
 import { eventually } from '@eventkit/shared/contracts';
+import { type RoutedEvent, toWarehouseRow } from '@eventkit/shared/event';
 import { GcsObjectStore } from '@eventkit/shared/gcs';
 import { createPubSubClient, ensureSubscription, PubSubPublisher } from '@eventkit/shared/pubsub';
 import { type FakeGcsServer, startFakeGcs, useEmulators } from '@eventkit/testing';

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FileObjectStore } from '@eventkit/shared';
+import { FileObjectStore } from '@eventkit/shared/local';
 import { createPubSubClient, ensureSubscription, PubSubPublisher } from '@eventkit/shared/pubsub';
 import { useEmulators } from '@eventkit/testing';
 import { afterAll, test } from 'vitest';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createMetricsRegistry, defineCounter } from '@eventkit/shared';
+import { createMetricsRegistry, defineCounter } from '@eventkit/shared/metrics';
 import { describe, test } from 'vitest';
 import { cachedCheck, createOpsApp } from './app.ts';
 

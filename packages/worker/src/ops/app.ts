@@ -4,7 +4,8 @@
 //   GET /metrics  Prometheus text
 // Thin: what "ready" means is decided by the worker's composition (compose.ts).
 import { randomUUID } from 'node:crypto';
-import { errorResponse, type Registry, renderMetrics } from '@eventkit/shared';
+import { errorResponse } from '@eventkit/shared/http';
+import { type Registry, renderMetrics } from '@eventkit/shared/metrics';
 import { Hono } from 'hono';
 
 export interface ReadyReport {

@@ -5,18 +5,13 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  FileObjectStore,
-  listAll,
-  ObjectExistsError,
-  type ObjectStore,
-  type PutOptions,
-} from '@eventkit/shared';
-import {
   deadLetterStoreContract,
   eventSinkContract,
   sampleDeadLetter,
   sampleEvent,
 } from '@eventkit/shared/contracts';
+import { FileObjectStore } from '@eventkit/shared/local';
+import { listAll, ObjectExistsError, type ObjectStore, type PutOptions } from '@eventkit/shared/ports';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { ObjectStoreDeadLetterStore } from './object-store-dead-letters.ts';
 import { ObjectStoreEventSink } from './object-store-sink.ts';

@@ -1,6 +1,6 @@
 // The Firestore client of the worker's configuration (emulator host or Google Cloud).
 
-import type { WorkerConfig } from '@eventkit/shared';
+import type { WorkerConfig } from '@eventkit/shared/config';
 import { Firestore } from '@google-cloud/firestore';
 
 export function createFirestoreClient(

@@ -3,13 +3,8 @@
 // letters (deterministic: a redelivered failure overwrites its own letter).
 // Replays are recorded in `dlq_replays/{id}`. Commits are cut like the event
 // sink's (firestore.ts).
-import {
-  type DeadLetter,
-  type DeadLetterFilter,
-  type DeadLetterStore,
-  type ErrorRow,
-  toErrorRow,
-} from '@eventkit/shared';
+import { type DeadLetter, type ErrorRow, toErrorRow } from '@eventkit/shared/event';
+import type { DeadLetterFilter, DeadLetterStore } from '@eventkit/shared/ports';
 import type { DocumentData, Firestore, QueryDocumentSnapshot } from '@google-cloud/firestore';
 import { commitInChunks, DEFAULT_MAX_COMMIT_BYTES, type PlannedWrite, planned } from './firestore.ts';
 import { FIRESTORE_MAX_DOCUMENT_BYTES, storedDocumentBytes } from './firestore-size.ts';

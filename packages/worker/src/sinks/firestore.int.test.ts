@@ -1,13 +1,15 @@
 // The `firestore` sink and dead-letter store against the Firestore emulator.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createMetricsRegistry, type RoutedEvent, silentLogger } from '@eventkit/shared';
 import {
   deadLetterStoreContract,
   eventSinkContract,
   sampleDeadLetter,
   sampleEvent,
 } from '@eventkit/shared/contracts';
+import type { RoutedEvent } from '@eventkit/shared/event';
+import { silentLogger } from '@eventkit/shared/logging';
+import { createMetricsRegistry } from '@eventkit/shared/metrics';
 import { useEmulators } from '@eventkit/testing';
 import { Firestore } from '@google-cloud/firestore';
 import { afterAll, describe, test } from 'vitest';

@@ -30,7 +30,8 @@
 //
 // Dead letters: firestore-dead-letters.ts.
 import { createHash } from 'node:crypto';
-import type { EventBatch, EventSink, Reason, RoutedEvent, WriteReceipt } from '@eventkit/shared';
+import type { Reason, RoutedEvent } from '@eventkit/shared/event';
+import type { EventBatch, EventSink, WriteReceipt } from '@eventkit/shared/ports';
 import {
   type DocumentData,
   type DocumentReference,

@@ -13,22 +13,15 @@
 // Replays are recorded in a ledger under dlq-replays/ (one NDJSON file per
 // replay run), so `dlq replay` skips what it already re-published.
 import { createHash } from 'node:crypto';
+import { type DeadLetter, type ErrorRow, type ErrorType, toErrorRow } from '@eventkit/shared/event';
+import { errorFileKey, errorsRoot, parseKey, replayLedgerKey, replaysRoot } from '@eventkit/shared/layout';
 import {
-  type DeadLetter,
   type DeadLetterFilter,
   type DeadLetterStore,
-  type ErrorRow,
-  type ErrorType,
-  errorFileKey,
-  errorsRoot,
   listAll,
   ObjectExistsError,
   type ObjectStore,
-  parseKey,
-  replayLedgerKey,
-  replaysRoot,
-  toErrorRow,
-} from '@eventkit/shared';
+} from '@eventkit/shared/ports';
 import type { ReplayLedger } from './replay-ledger.ts';
 
 export interface ObjectStoreDeadLetterStoreOptions {

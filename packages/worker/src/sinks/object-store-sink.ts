@@ -5,15 +5,14 @@
 // the same size under its own fresh name and counts it as written. (A
 // duplicate file with the same events is possible after a crash between the
 // upload and the ack: the loader's merge deduplicates on source + message_id.)
+import { eventFileKey, keyPrefix } from '@eventkit/shared/layout';
 import {
   type EventBatch,
   type EventSink,
-  eventFileKey,
-  keyPrefix,
   ObjectExistsError,
   type ObjectStore,
   type WriteReceipt,
-} from '@eventkit/shared';
+} from '@eventkit/shared/ports';
 import type { ParquetEncoder } from './parquet.ts';
 
 export interface ObjectStoreEventSinkOptions {

@@ -1,13 +1,13 @@
 // The Parquet files the worker writes, read back with DuckDB.
 import assert from 'node:assert/strict';
+import { sampleEvent } from '@eventkit/shared/contracts';
 import {
   normalizeEvent,
   type RoutedEvent,
   toWarehouseRow,
   validateEvent,
   WAREHOUSE_COLUMNS,
-} from '@eventkit/shared';
-import { sampleEvent } from '@eventkit/shared/contracts';
+} from '@eventkit/shared/event';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { EventsRejectedError } from '../core/errors.ts';
 import { ParquetEncoder, rowToRoutedEvent } from './parquet.ts';

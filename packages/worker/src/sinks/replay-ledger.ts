@@ -2,7 +2,7 @@
 // skips them. Replays are safe to repeat anyway (events keep their messageId,
 // and the sinks and the warehouse deduplicate on source + messageId); the
 // ledger keeps a replay from re-publishing, and re-counting, the same letters.
-import type { DeadLetterStore } from '@eventkit/shared';
+import type { DeadLetterStore } from '@eventkit/shared/ports';
 
 export interface ReplayLedger {
   /** Ids of every letter already replayed. */

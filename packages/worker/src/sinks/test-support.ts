@@ -1,5 +1,7 @@
 // Reading back what the object-store sinks wrote, for the contract suites.
-import { keyPrefix, listAll, type ObjectStore, type RoutedEvent } from '@eventkit/shared';
+import type { RoutedEvent } from '@eventkit/shared/event';
+import { keyPrefix } from '@eventkit/shared/layout';
+import { listAll, type ObjectStore } from '@eventkit/shared/ports';
 import { type ParquetEncoder, rowToRoutedEvent } from './parquet.ts';
 
 /** Every event in every Parquet file under `{prefix}events/`. */

@@ -1,13 +1,9 @@
 // Helpers for the worker's own tests (never imported by runtime code).
-import {
-  type Disposition,
-  encodeEnvelope,
-  type MessageHandler,
-  type QueueMessage,
-  type QueueSubscriber,
-  type RoutedEvent,
-} from '@eventkit/shared';
+
 import { sampleEvent } from '@eventkit/shared/contracts';
+import { encodeEnvelope } from '@eventkit/shared/envelope';
+import type { RoutedEvent } from '@eventkit/shared/event';
+import type { Disposition, MessageHandler, QueueMessage, QueueSubscriber } from '@eventkit/shared/ports';
 import type { WorkerSettings } from '../core/settings.ts';
 
 export const TEST_SETTINGS: WorkerSettings = {

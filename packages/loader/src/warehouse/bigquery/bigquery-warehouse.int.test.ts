@@ -9,10 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LoadFile, type LoadJob, WAREHOUSE_COLUMNS } from '@eventkit/shared';
 import { warehouseContract } from '@eventkit/shared/contracts';
+import { WAREHOUSE_COLUMNS } from '@eventkit/shared/event';
 import { createStorageClient, GcsObjectStore } from '@eventkit/shared/gcs';
 import { ParquetEncoder } from '@eventkit/shared/parquet';
+import type { LoadFile, LoadJob } from '@eventkit/shared/ports';
 import {
   bigQueryErrors,
   type FakeBigQueryServer,

@@ -21,16 +21,17 @@
 // Table modifications: per job the target, its keys table and the ledger get
 // one INSERT each; a staging table is loaded once. Everything else is reads.
 import { createHash } from 'node:crypto';
+import type { Logger } from '@eventkit/shared/logging';
+import { silentLogger } from '@eventkit/shared/logging';
 import type {
   LedgerSummary,
   LoadErrorKind,
   LoadedKeysOptions,
   LoadJob,
   LoadResult,
-  Logger,
   Warehouse,
-} from '@eventkit/shared';
-import { silentLogger, WarehouseConfigError } from '@eventkit/shared';
+} from '@eventkit/shared/ports';
+import { WarehouseConfigError } from '@eventkit/shared/ports';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { specFor, type TableNames, type TableSpec, tableNames, targetOf } from '../tables.ts';
 import { type CountRow, DAY_MS, oldestFolderDay, toDate, windowOf } from './counts.ts';

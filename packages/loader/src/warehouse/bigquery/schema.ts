@@ -2,7 +2,7 @@
 // partitions on the time column, clustering), the ledger, and the staging
 // tables a run loads its files into (JSON travels as STRING: BigQuery cannot
 // load JSON-typed columns from Parquet).
-import type { Column } from '@eventkit/shared';
+import type { Column } from '@eventkit/shared/event';
 import type { TableSpec } from '../tables.ts';
 
 export interface FieldSchema {

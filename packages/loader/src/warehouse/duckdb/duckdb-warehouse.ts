@@ -10,15 +10,15 @@
 // `_load_jobs` (a commit whose caller died before it heard back) is not loaded
 // again.
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Column } from '@eventkit/shared/event';
 import type {
-  Column,
   LedgerSummary,
   LoadErrorKind,
   LoadedKeysOptions,
   LoadJob,
   LoadResult,
   Warehouse,
-} from '@eventkit/shared';
+} from '@eventkit/shared/ports';
 import { dedupWindow, specFor, type TableNames, type TableSpec, tableNames, targetOf } from '../tables.ts';
 import { DuckDbLockedError, DuckDbMissingError, ident, lit, withDuckDb } from './duckdb-file.ts';
 
