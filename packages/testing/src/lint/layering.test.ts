@@ -17,13 +17,17 @@ copyFileSync(path.join(REPO_ROOT, 'biome.json'), path.join(dir, 'biome.json'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let n = 0;
-function lint(file: string, importLine: string): { ok: boolean; output: string } {
+function lint(
+  file: string,
+  importLine: string,
+  body = 'export const y = x;',
+): { ok: boolean; output: string } {
   const target = path.join(
     dir,
     file.replace(/(\.test)?\.ts$/, (ext) => `-${++n}${ext}`),
   );
   mkdirSync(path.dirname(target), { recursive: true });
-  writeFileSync(target, `${importLine}\nexport const y = x;\n`);
+  writeFileSync(target, `${importLine}\n${body}\n`);
   const res = spawnSync(
     path.join(REPO_ROOT, 'node_modules/.bin/biome'),
     ['lint', path.relative(dir, target)],
@@ -72,4 +76,32 @@ describe('layering rules (biome.json)', () => {
       assert.equal(res.ok, true, res.output);
     });
   }
+});
+
+// House size: no production function over 80 lines, signature to closing brace (Biome counts the
+// lines between the braces, hence maxLines 78), tests and test tools aside.
+describe('house size (biome.json)', () => {
+  const fn = (lines: number) =>
+    `export function f(): number {\n  let x = 0;\n${'  x += 1;\n'.repeat(lines - 4)}  return x;\n}`;
+  test('an 80-line function in production code passes', () => {
+    const res = lint('packages/worker/src/core/a.ts', '', fn(80));
+    assert.equal(res.ok, true, res.output);
+  });
+  test('an 81-line function in production code is refused', () => {
+    const res = lint('packages/loader/src/core/a.ts', '', fn(81));
+    assert.equal(res.ok, false, res.output);
+    assert.match(res.output, /noExcessiveLinesPerFunction/);
+  });
+  test('tests and test tools may be longer', () => {
+    assert.equal(lint('packages/worker/src/core/a.test.ts', '', fn(120)).ok, true);
+    assert.equal(lint('packages/testing/src/fake-gcs/a.ts', '', fn(120)).ok, true);
+  });
+  const file = (lines: number) =>
+    Array.from({ length: lines }, (_, i) => `export const a${i} = ${i};`).join('\n');
+  test('a 400-line production file passes, a 401-line one is refused', () => {
+    assert.equal(lint('packages/gateway/src/http/a.ts', file(399)).ok, true);
+    const res = lint('packages/gateway/src/http/a.ts', file(400));
+    assert.equal(res.ok, false, res.output);
+    assert.match(res.output, /noExcessiveLinesPerFile/);
+  });
 });
