@@ -11,7 +11,7 @@ export {
   loadWorkerConfig,
   type ValueSource,
 } from './load.ts';
-export type { ParseResult, Parser } from './parsers.ts';
+export type { ParseResult, Parser } from './settings/parsers.ts';
 export { ALL_PARTS, keysOfParts, SETTING_PARTS, type SettingPart, settingsUsed } from './parts.ts';
 export { isSecret, REDACTED, redactedConfig } from './redact.ts';
 export {

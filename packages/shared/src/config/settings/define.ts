@@ -1,4 +1,4 @@
-import type { Parser } from '../parsers.ts';
+import type { Parser } from './parsers.ts';
 
 /** An executable that loads configuration. `dev` is the local all-in-one mode: it uses every setting. */
 export type Role = 'gateway' | 'worker' | 'loader' | 'dev';

@@ -3,7 +3,7 @@ import {
   DEFAULT_MAX_EVENT_BYTES,
   DEFAULT_MAX_REQUEST_BYTES,
 } from '../../event/limits.ts';
-import { bytes, corsOrigins, integer, keyValueMap, text } from '../parsers.ts';
+import { bytes, corsOrigins, integer, keyValueMap, text } from './parsers.ts';
 import { SOURCE_NAME, setting } from './define.ts';
 
 export const GATEWAY_HTTP_SETTINGS = {

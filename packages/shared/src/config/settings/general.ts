@@ -1,4 +1,4 @@
-import { boolean, oneOf, seconds, text } from '../parsers.ts';
+import { boolean, oneOf, seconds, text } from './parsers.ts';
 import { setting } from './define.ts';
 
 export const GENERAL_SETTINGS = {

@@ -1,4 +1,4 @@
-import { baseUrl, hostPort, text } from '../parsers.ts';
+import { baseUrl, hostPort, text } from './parsers.ts';
 import { SQL_IDENTIFIER, setting, str } from './define.ts';
 
 export const GOOGLE_CLOUD_SETTINGS = {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { integer, oneOf, seconds, text } from '../parsers.ts';
+import { integer, oneOf, seconds, text } from './parsers.ts';
 import { setting, str } from './define.ts';
 
 export const LOADER_SETTINGS = {

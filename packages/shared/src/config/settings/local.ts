@@ -1,4 +1,4 @@
-import { boolean } from '../parsers.ts';
+import { boolean } from './parsers.ts';
 import { setting } from './define.ts';
 
 export const LOCAL_SETTINGS = {

@@ -1,4 +1,4 @@
-import { boolean, bytes, integer, oneOf, text } from '../parsers.ts';
+import { boolean, bytes, integer, oneOf, text } from './parsers.ts';
 import { PUBSUB_ID, setting } from './define.ts';
 
 export const QUEUE_SETTINGS = {

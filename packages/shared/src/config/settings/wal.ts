@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { bytes, integer, oneOf, positiveNumber, seconds, text } from '../parsers.ts';
+import { bytes, integer, oneOf, positiveNumber, seconds, text } from './parsers.ts';
 import { setting, str } from './define.ts';
 
 export const WAL_SETTINGS = {

@@ -1,6 +1,6 @@
 // The settings of the group "Worker" (see ../settings.ts).
 import { hostname } from 'node:os';
-import { bytes, integer, oneOf, seconds, text } from '../parsers.ts';
+import { bytes, integer, oneOf, seconds, text } from './parsers.ts';
 import { setting, str } from './define.ts';
 
 export const WORKER_SETTINGS = {
