@@ -9,7 +9,7 @@
 // the Firestore and Cloud Storage clients cost ~50 MiB of RSS each once
 // loaded, which a worker writing elsewhere should not carry.
 import type { WorkerConfig } from '@eventkit/shared/config';
-import { openObjectStore } from '@eventkit/shared/object-store';
+import { type ObjectStoreConfig, openObjectStore } from '@eventkit/shared/object-store';
 import type { EventSink } from '@eventkit/shared/ports';
 import { ObjectStoreDeadLetterStore } from './sinks/object-store-dead-letters.ts';
 import { ObjectStoreEventSink } from './sinks/object-store-sink.ts';
@@ -22,17 +22,12 @@ export interface Sinks {
   close(): Promise<void>;
 }
 
-export type SinksConfig = Pick<
-  WorkerConfig,
-  | 'eventStore'
-  | 'gcpProjectId'
-  | 'gcpGcsBucket'
-  | 'storagePrefix'
-  | 'storageEmulatorHost'
-  | 'firestoreEmulatorHost'
-  | 'dataDir'
-  | 'workerId'
->;
+/**
+ * The object store's settings are whatever `openObjectStore` reads (a new store's settings reach
+ * it without a change here); the rest are the sinks' own.
+ */
+export type SinksConfig = ObjectStoreConfig &
+  Pick<WorkerConfig, 'gcpProjectId' | 'storagePrefix' | 'firestoreEmulatorHost' | 'workerId'>;
 
 /** The sinks of the configured event store. `events: false` skips the Parquet encoder (dlq commands). */
 export async function openSinks(config: SinksConfig, options: { events?: boolean } = {}): Promise<Sinks> {

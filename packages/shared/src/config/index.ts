@@ -11,9 +11,9 @@ export {
   loadWorkerConfig,
   type ValueSource,
 } from './load.ts';
-export type { ParseResult, Parser } from './settings/parsers.ts';
 export { ALL_PARTS, keysOfParts, SETTING_PARTS, type SettingPart, settingsUsed } from './parts.ts';
 export { isSecret, REDACTED, redactedConfig } from './redact.ts';
+export type { ParseResult, Parser } from './settings/parsers.ts';
 export {
   type AnyConfig,
   allSettings,

@@ -3,8 +3,8 @@ import {
   DEFAULT_MAX_EVENT_BYTES,
   DEFAULT_MAX_REQUEST_BYTES,
 } from '../../event/limits.ts';
-import { bytes, corsOrigins, integer, keyValueMap, text } from './parsers.ts';
 import { SOURCE_NAME, setting } from './define.ts';
+import { bytes, corsOrigins, integer, keyValueMap, text } from './parsers.ts';
 
 export const GATEWAY_HTTP_SETTINGS = {
   // ── Gateway HTTP ───────────────────────────────────────────────────────────

@@ -1,5 +1,5 @@
-import { boolean, oneOf, seconds, text } from './parsers.ts';
 import { setting } from './define.ts';
+import { boolean, oneOf, seconds, text } from './parsers.ts';
 
 export const GENERAL_SETTINGS = {
   // ── General ────────────────────────────────────────────────────────────────

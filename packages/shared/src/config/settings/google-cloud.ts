@@ -1,5 +1,5 @@
-import { baseUrl, hostPort, text } from './parsers.ts';
 import { SQL_IDENTIFIER, setting, str } from './define.ts';
+import { baseUrl, hostPort, text } from './parsers.ts';
 
 export const GOOGLE_CLOUD_SETTINGS = {
   // ── Google Cloud ───────────────────────────────────────────────────────────

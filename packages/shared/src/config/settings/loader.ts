@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { integer, oneOf, seconds, text } from './parsers.ts';
 import { setting, str } from './define.ts';
+import { integer, oneOf, seconds, text } from './parsers.ts';
 
 export const LOADER_SETTINGS = {
   // ── Warehouse loader ───────────────────────────────────────────────────────

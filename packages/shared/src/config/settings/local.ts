@@ -1,5 +1,5 @@
-import { boolean } from './parsers.ts';
 import { setting } from './define.ts';
+import { boolean } from './parsers.ts';
 
 export const LOCAL_SETTINGS = {
   // ── Local all-in-one mode ─────────────────────────────────────────────────

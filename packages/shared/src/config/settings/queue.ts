@@ -1,5 +1,5 @@
-import { boolean, bytes, integer, oneOf, text } from './parsers.ts';
 import { PUBSUB_ID, setting } from './define.ts';
+import { boolean, bytes, integer, oneOf, text } from './parsers.ts';
 
 export const QUEUE_SETTINGS = {
   // ── Queue ──────────────────────────────────────────────────────────────────

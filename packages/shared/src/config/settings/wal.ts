@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { bytes, integer, oneOf, positiveNumber, seconds, text } from './parsers.ts';
 import { setting, str } from './define.ts';
+import { bytes, integer, oneOf, positiveNumber, seconds, text } from './parsers.ts';
 
 export const WAL_SETTINGS = {
   // ── Write-ahead log ────────────────────────────────────────────────────────

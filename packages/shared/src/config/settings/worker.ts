@@ -1,7 +1,7 @@
 // The settings of the group "Worker" (see ../settings.ts).
 import { hostname } from 'node:os';
-import { bytes, integer, oneOf, seconds, text } from './parsers.ts';
 import { setting, str } from './define.ts';
+import { bytes, integer, oneOf, seconds, text } from './parsers.ts';
 
 export const WORKER_SETTINGS = {
   // ── Worker ─────────────────────────────────────────────────────────────────
