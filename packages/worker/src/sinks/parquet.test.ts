@@ -8,6 +8,7 @@ import {
   validateEvent,
   WAREHOUSE_COLUMNS,
 } from '@eventkit/shared/event';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { EventsRejectedError } from '../core/errors.ts';
 import { ParquetEncoder, rowToRoutedEvent } from './parquet.ts';
@@ -61,6 +62,40 @@ describe('Parquet encoding', () => {
     assert.deepEqual(
       rows.map(rowToRoutedEvent).map((r) => r.event.messageId),
       ['msg-1', 'id-2', 'p-3'],
+    );
+  });
+
+  test('any well-formed text survives exactly (quotes, backslashes, newlines, control characters, U+2028, astral symbols); an empty string stays empty, an absent field stays null', async () => {
+    const text = fc.string({
+      unit: fc.constantFrom(
+        '"',
+        '\\',
+        '\n',
+        '\r',
+        '\t',
+        '\u0000',
+        '\u001f',
+        '\u2028',
+        '😀',
+        'é',
+        'a',
+        '{',
+        ',',
+      ),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(text, text), { minLength: 1, maxLength: 20 }), async (pairs) => {
+        const events = pairs.map(([name, value], i) => {
+          const routed = sampleEvent(i);
+          routed.event = { ...routed.event, event: name, userId: value, properties: { [name]: value } };
+          delete routed.event.anonymousId;
+          return routed;
+        });
+        const rows = await encoder.readRows(await encoder.encode(events));
+        assert.deepEqual(rows, events.map(toWarehouseRow));
+        assert.ok(rows.every((r) => r.anonymous_id === null));
+      }),
+      { numRuns: 25 },
     );
   });
 
