@@ -25,6 +25,8 @@
 //            same emulator; the throttled BulkWriter is reported beside it.
 //  idle      RSS of a worker with nothing to do (listening, subscribed, sink checked).
 //  backlog   the worker draining --backlog events (file sink): events/s and peak RSS.
+//  scale     two worker processes on the same subscription draining the same backlog: events/s,
+//            against one worker's (backlog) — how far adding replicas goes on this machine.
 // The Pub/Sub emulator redelivers messages that were held for a second or two
 // even after they were acked (a bare @google-cloud/pubsub subscriber shows the
 // same), so worker runs report redelivered messages: at-least-once delivery
@@ -64,7 +66,7 @@ const { values: args } = parseArgs({
     'firestore-events': { type: 'string', default: '5000' },
     backlog: { type: 'string', default: '200000' },
     'max-seconds': { type: 'string', default: '60' },
-    only: { type: 'string', default: 'encode,ack,file,gcs,firestore,idle,backlog' },
+    only: { type: 'string', default: 'encode,ack,file,gcs,firestore,idle,backlog,scale' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -411,6 +413,83 @@ async function benchWorker(
   }
 }
 
+// ── Scale-out: several workers on one subscription ──────────────────────────
+/** CPU-seconds the whole machine spent busy (all cores, /proc/stat), and those of the given processes. */
+async function machineCpu(pids: number[]): Promise<{ busy: number; workers: number }> {
+  const line = (await readFile('/proc/stat', 'utf8'))
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const idle = (line[3] ?? 0) + (line[4] ?? 0);
+  const busy = (line.reduce((a, b) => a + b, 0) - idle) / 100;
+  let workers = 0;
+  for (const pid of pids) workers += await cpuSeconds(pid);
+  return { busy, workers };
+}
+
+async function benchReplicas(pubsubHost: string, total: number, count: number): Promise<number> {
+  const queue = await publishBacklog(pubsubHost, total);
+  const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
+  const workers = ports.map((port, i) =>
+    startWorkerProcess({
+      GCP_PROJECT_ID: PROJECT,
+      PUBSUB_EMULATOR_HOST: pubsubHost,
+      EVENTKIT_PUBSUB_TOPIC: queue.topic,
+      EVENTKIT_PUBSUB_SUBSCRIPTION: queue.subscription,
+      EVENTKIT_METRICS_PORT: String(port),
+      EVENTKIT_LOG_LEVEL: 'warn',
+      EVENTKIT_EVENTLOADER_FLUSH_INTERVAL: '1',
+      EVENTKIT_EVENT_STORE: 'file',
+      EVENTKIT_DATA_DIR: path.join(dataDir, `replicas-${randomUUID()}`),
+      EVENTKIT_WORKER_ID: `replica-${i}`,
+    }),
+  );
+  const messages = Math.ceil(total / PER_ENVELOPE);
+  const deadline = Date.now() + MAX_SECONDS * 1000;
+  let first = 0;
+  let last = 0;
+  const cpu = { start: { busy: 0, workers: 0 }, end: { busy: 0, workers: 0 } };
+  try {
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      let received = 0;
+      let acked = 0;
+      for (const port of ports) {
+        try {
+          const m = await metrics(port);
+          received += m.get('eventkit_worker_messages_received_total') ?? 0;
+          acked += m.get('eventkit_worker_messages_acked_total') ?? 0;
+        } catch {} // not listening yet
+      }
+      if (first === 0 && received > 0) {
+        first = performance.now();
+        cpu.start = await machineCpu(workers.map((w) => w.pid));
+      }
+      if (acked >= messages) {
+        last = performance.now();
+        cpu.end = await machineCpu(workers.map((w) => w.pid));
+        break;
+      }
+    }
+  } finally {
+    for (const w of workers) w.kill('SIGTERM');
+    await Promise.all(workers.map((w) => w.exited));
+  }
+  if (last === 0) throw new Error(`${count} workers did not drain ${total} events in ${MAX_SECONDS} s`);
+  const seconds = (last - first) / 1000;
+  const eventsPerSecond = Math.round(total / seconds);
+  const cores = (x: number) => Math.round((x / seconds) * 100) / 100;
+  const busy = cores(cpu.end.busy - cpu.start.busy);
+  const inWorkers = cores(cpu.end.workers - cpu.start.workers);
+  // Where the machine's CPU went while they drained: the workers, and everything else (the emulator).
+  log(
+    `${count} workers → files, backlog of ${total}: ${eventsPerSecond} events/s; cores busy ${busy}, of which workers ${inWorkers}, the rest (emulator, bench) ${Math.round((busy - inWorkers) * 100) / 100}`,
+  );
+  return eventsPerSecond;
+}
+
 // ── Firestore: a bare BulkWriter on the same documents ──────────────────────
 async function bulkWriterRun(host: string, throttling: boolean): Promise<number> {
   const db = new Firestore({ projectId: `bench-${randomUUID().slice(0, 8)}`, host, ssl: false });
@@ -545,6 +624,21 @@ try {
       }),
     );
     await workerFigures('worker_backlog', `Worker → files, draining a backlog of ${BACKLOG}`, runs, encode);
+  }
+  if (ONLY.has('scale')) {
+    const one = figure(
+      'worker_replicas_1',
+      `1 worker → files, a backlog of ${BACKLOG}`,
+      'events/s',
+      await repeat(() => benchReplicas(pubsub.host, BACKLOG, 1)),
+    );
+    figure(
+      'worker_replicas_2',
+      `2 workers (one subscription) → files, a backlog of ${BACKLOG}`,
+      'events/s',
+      await repeat(() => benchReplicas(pubsub.host, BACKLOG, 2)),
+      one,
+    );
   }
   const os = await import('node:os');
   const report = {
