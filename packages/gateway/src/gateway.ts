@@ -57,6 +57,7 @@ export async function createGateway(deps: GatewayDeps) {
       maxBatchEvents: settings.maxBatchEvents,
     },
     corsOrigins: settings.corsOrigins,
+    enrichment: settings.enrichment,
     writeKeys: new WriteKeys(settings.writeKeys),
     appendToWal: walAppender(wal, admission, relay),
     state: admission,

@@ -4,6 +4,7 @@
 // configuration keeps the seed's names, EVENTKIT_RING_BUFFER_* for the WAL and
 // "publisher" for the WAL relay; they are mapped once, here.
 import type { GatewayConfig } from '@eventkit/shared/config';
+import type { Enrichment } from './http/types.ts';
 
 export interface GatewaySettings {
   /** The WAL's SQLite file (EVENTKIT_RING_BUFFER_DB_PATH). */
@@ -27,6 +28,8 @@ export interface GatewaySettings {
   maxRequestBytes: number;
   maxBatchEvents: number;
   corsOrigins: readonly string[];
+  /** Server-side enrichment (EVENTKIT_TRUSTED_PROXY_HOPS, EVENTKIT_IP_CAPTURE). */
+  enrichment: Enrichment;
   /** Write key → source; absent: open (EVENTKIT_WRITE_KEYS). */
   writeKeys: Readonly<Record<string, string>> | undefined;
 }
@@ -47,6 +50,8 @@ export type GatewaySettingsConfig = Pick<
   | 'maxRequestBytes'
   | 'maxBatchEvents'
   | 'corsOrigins'
+  | 'trustedProxyHops'
+  | 'ipCapture'
   | 'writeKeys'
 >;
 
@@ -66,6 +71,7 @@ export function gatewaySettingsFromConfig(config: GatewaySettingsConfig): Gatewa
     maxRequestBytes: config.maxRequestBytes,
     maxBatchEvents: config.maxBatchEvents,
     corsOrigins: config.corsOrigins,
+    enrichment: { trustedProxyHops: config.trustedProxyHops, ipCapture: config.ipCapture },
     writeKeys: config.writeKeys,
   };
 }

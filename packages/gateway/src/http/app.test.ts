@@ -575,3 +575,61 @@ describe('health, readiness, metrics, settings', () => {
     assert.equal(body.source.enabled, true);
   });
 });
+
+describe('server-side enrichment (context.ip, context.userAgent)', () => {
+  const BROWSER =
+    'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Safari/605.1.15';
+  const behindOneProxy = { enrichment: { trustedProxyHops: 1, ipCapture: 'full' as const } };
+
+  test("the client's address from the trusted proxy's X-Forwarded-For entry, and a browser's User-Agent", async () => {
+    const { app, sink } = testApp(behindOneProxy);
+    const res = await app.request(
+      '/v1/track',
+      post(track(1), { 'x-forwarded-for': '6.6.6.6, 198.51.100.4', 'user-agent': BROWSER }),
+    );
+    assert.equal(res.status, 200);
+    const context = sink.accepted[0]?.event.context as Record<string, unknown>;
+    assert.equal(context.ip, '198.51.100.4');
+    assert.equal(context.userAgent, BROWSER);
+  });
+
+  test('what the client sent is kept, in the event or in the batch context', async () => {
+    const { app, sink } = testApp(behindOneProxy);
+    const res = await app.request(
+      '/v1/batch',
+      post(
+        {
+          batch: [track(1, { context: { ip: '203.0.113.7' } }), track(2)],
+          context: { userAgent: 'from-sdk' },
+        },
+        { 'x-forwarded-for': '198.51.100.4', 'user-agent': BROWSER },
+      ),
+    );
+    assert.equal(res.status, 200);
+    const [first, second] = sink.accepted.map((r) => r.event.context as Record<string, unknown>);
+    assert.deepEqual(first, { userAgent: 'from-sdk', ip: '203.0.113.7' });
+    assert.deepEqual(second, { userAgent: 'from-sdk', ip: '198.51.100.4' });
+  });
+
+  test('EVENTKIT_IP_CAPTURE=truncate stores the /24, off stores no address; a server SDK gets no userAgent', async () => {
+    const headers = { 'x-forwarded-for': '198.51.100.4', 'user-agent': 'analytics-node-next/latest' };
+    const truncated = testApp({ enrichment: { trustedProxyHops: 1, ipCapture: 'truncate' } });
+    await truncated.app.request('/v1/track', post(track(1), headers));
+    assert.deepEqual(truncated.sink.accepted[0]?.event.context, { ip: '198.51.100.0' });
+    const off = testApp({ enrichment: { trustedProxyHops: 1, ipCapture: 'off' } });
+    await off.app.request('/v1/track', post(track(1), headers));
+    assert.equal(off.sink.accepted[0]?.event.context, undefined);
+  });
+
+  test('a refused event is kept as the client sent it: its dead letter gains no address', async () => {
+    const { app, sink } = testApp(behindOneProxy);
+    const res = await app.request(
+      '/v1/batch',
+      post({ batch: [track(1), { type: 'track', userId: 'u' }] }, { 'x-forwarded-for': '198.51.100.4' }),
+    );
+    assert.equal(res.status, 200);
+    assert.equal((sink.accepted[0]?.event.context as Record<string, unknown>).ip, '198.51.100.4');
+    assert.equal(sink.deadLetters.length, 1);
+    assert.equal((sink.deadLetters[0]?.payload as Record<string, unknown>).context, undefined);
+  });
+});

@@ -4,8 +4,10 @@
 // Refusal when busy happens before this, in refuse-when-busy.ts.
 import { isJsonObject } from '@eventkit/shared/event';
 import type { Context } from 'hono';
+import { requestFacts } from '../ingest/enrich.ts';
 import { ingest, type StreamRule } from '../ingest/ingest.ts';
 import { BodyError, decodeJsonBody, readBoundedBody } from './body.ts';
+import { clientIp } from './client-ip.ts';
 import { type Env, fail } from './context.ts';
 import { respond } from './respond.ts';
 import type { RouteKind } from './routes.ts';
@@ -51,6 +53,15 @@ export async function handleIngest(c: Context<Env>, deps: AppDeps, route: RouteK
     requestId: c.get('requestId'),
     receivedAt,
     maxEventBytes: deps.limits.maxEventBytes,
+    facts: requestFacts(
+      clientIp(
+        c.req.header('x-forwarded-for'),
+        c.env?.incoming?.socket.remoteAddress,
+        deps.enrichment.trustedProxyHops,
+      ),
+      c.req.header('user-agent'),
+      deps.enrichment.ipCapture,
+    ),
   });
 
   try {

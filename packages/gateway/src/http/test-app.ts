@@ -33,6 +33,7 @@ export function testApp(overrides: Partial<AppDeps> & { writeKeyMap?: Record<str
   const deps: AppDeps = {
     limits: { maxEventBytes: 32 * 1024, maxRequestBytes: 500 * 1024, maxBatchEvents: 2500 },
     corsOrigins: ['*'],
+    enrichment: { trustedProxyHops: 0, ipCapture: 'full' },
     writeKeys: new WriteKeys(overrides.writeKeyMap),
     appendToWal: wal.append,
     state: {

@@ -3,6 +3,7 @@
 // events go (the WAL) before the response.
 import type { ErrorCode } from '@eventkit/shared/http';
 import type { Logger } from '@eventkit/shared/logging';
+import type { IpCapture } from '../ingest/enrich.ts';
 import type { IngestResult } from '../ingest/ingest.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 import type { WriteKeys } from './write-keys.ts';
@@ -39,9 +40,16 @@ export interface GatewayState {
  */
 export type AppendToWal = (result: IngestResult, receivedAt: Date) => Promise<void>;
 
+/** Server-side enrichment (EVENTKIT_TRUSTED_PROXY_HOPS, EVENTKIT_IP_CAPTURE). */
+export interface Enrichment {
+  trustedProxyHops: number;
+  ipCapture: IpCapture;
+}
+
 export interface AppDeps {
   limits: Limits;
   corsOrigins: readonly string[];
+  enrichment: Enrichment;
   writeKeys: WriteKeys;
   appendToWal: AppendToWal;
   state: GatewayState;

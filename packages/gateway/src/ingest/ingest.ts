@@ -17,6 +17,7 @@ import {
   streamForType,
   validateEvent,
 } from '@eventkit/shared/event';
+import { enrichEvent, type RequestFacts } from './enrich.ts';
 
 /** Levels of an unserialisable event a dead letter keeps (JSON.stringify is fine far deeper). */
 const LETTER_PAYLOAD_DEPTH = 64;
@@ -39,6 +40,8 @@ export interface IngestRequest {
   requestId: string;
   receivedAt: Date;
   maxEventBytes: number;
+  /** What the request tells about the client (context.ip, context.userAgent), for events that lack it. */
+  facts?: RequestFacts;
 }
 
 export interface Rejection {
@@ -91,10 +94,11 @@ export function ingest(req: IngestRequest): IngestResult {
       });
       return;
     }
-    const event = normalizeEvent(result.event, {
+    const normalized = normalizeEvent(result.event, {
       receivedAt: req.receivedAt,
       ...(batchSentAt ? { batchSentAt } : {}),
     });
+    const event = req.facts ? enrichEvent(normalized, req.facts) : normalized;
     const stream = req.rule.kind === 'fixed' ? req.rule.stream : streamForType(event.type);
     accepted.push({ event, source: req.source, stream, requestId: req.requestId });
   });

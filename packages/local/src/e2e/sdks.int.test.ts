@@ -111,6 +111,9 @@ describe('eventkit-dev with @segment/analytics-node and @rudderstack/rudder-sdk-
     assert.equal(track.user_id, 's-1');
     assert.deepEqual(json(track.properties), { revenue: 42.5 });
     assert.equal((json(track.context).library as { name: string }).name, '@segment/analytics-node');
+    // Filled by the gateway from the connection (the SDK sends no ip); a server SDK's User-Agent is not copied.
+    assert.equal(json(track.context).ip, '127.0.0.1');
+    assert.equal(json(track.context).userAgent, undefined);
     assert.ok(track.loaded_at, 'loaded_at is set by the loader');
     assert.ok(Date.parse(track.received_at) > Date.now() - 120_000);
     assert.deepEqual(json(pick('segment-node', 'identify').traits), { plan: 'pro' });

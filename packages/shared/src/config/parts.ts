@@ -16,7 +16,17 @@ export const SETTING_PARTS = {
   /** How long a drain may take (serve, run, wal drain). */
   shutdown: ['shutdownTimeout'],
   /** The gateway's HTTP API: listener, write keys, CORS, request limits. */
-  http: ['host', 'port', 'writeKeys', 'corsOrigins', 'maxEventBytes', 'maxRequestBytes', 'maxBatchEvents'],
+  http: [
+    'host',
+    'port',
+    'writeKeys',
+    'corsOrigins',
+    'trustedProxyHops',
+    'ipCapture',
+    'maxEventBytes',
+    'maxRequestBytes',
+    'maxBatchEvents',
+  ],
   /** Where the WAL file is (enough to read it: wal status, wal inspect). */
   walFile: ['dataDir', 'ringBufferDbPath'],
   /** Writing the WAL. */

@@ -4,7 +4,7 @@ import {
   DEFAULT_MAX_REQUEST_BYTES,
 } from '../../event/limits.ts';
 import { SOURCE_NAME, setting } from './define.ts';
-import { bytes, corsOrigins, integer, keyValueMap, text } from './parsers.ts';
+import { bytes, corsOrigins, integer, keyValueMap, oneOf, text } from './parsers.ts';
 
 export const GATEWAY_HTTP_SETTINGS = {
   // ── Gateway HTTP ───────────────────────────────────────────────────────────
@@ -53,6 +53,24 @@ export const GATEWAY_HTTP_SETTINGS = {
     roles: ['gateway'],
     parser: corsOrigins(),
     default: ['*'],
+  }),
+  trustedProxyHops: setting({
+    env: 'EVENTKIT_TRUSTED_PROXY_HOPS',
+    description:
+      "Proxies in front of the gateway whose X-Forwarded-For entries are trusted when filling context.ip: 0 uses the connection's address; behind Google's external Application Load Balancer, 2 (it appends the client's address and its own).",
+    group: 'Gateway HTTP',
+    roles: ['gateway'],
+    parser: integer(0, 16),
+    default: 0,
+  }),
+  ipCapture: setting({
+    env: 'EVENTKIT_IP_CAPTURE',
+    description:
+      'How the gateway fills context.ip of events that do not carry one: full (the address), truncate (IPv4 /24, IPv6 /48), or off. An ip the client sent is kept as sent.',
+    group: 'Gateway HTTP',
+    roles: ['gateway'],
+    parser: oneOf(['full', 'truncate', 'off']),
+    default: 'full',
   }),
   maxEventBytes: setting({
     env: 'EVENTKIT_MAX_EVENT_BYTES',
