@@ -24,8 +24,6 @@ import { StatusLine } from './status-line.ts';
 import type { Terminal } from './terminal.ts';
 
 export interface DevOptions {
-  /** Settings whose value came from the defaults (the local mode picks livelier ones for some). */
-  defaulted: ReadonlySet<string>;
   /** A person's terminal: the banner and a live status line. Absent: log lines only. */
   terminal: Terminal | undefined;
 }
@@ -64,8 +62,6 @@ export async function composeDev(
 
   const sinks = await openSinks(config);
   const settings = workerSettingsFromConfig(config);
-  // Locally, events should be queryable within seconds: flush after 1 s unless told otherwise.
-  if (options.defaulted.has('eventloaderFlushInterval')) settings.flushIntervalMs = 1000;
   const worker = createWorker({
     subscriber: queue.subscriber,
     sink: sinks.sink,

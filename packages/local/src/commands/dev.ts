@@ -46,7 +46,7 @@ export function configureDevCommand(program: Command): Command {
       ...warnings,
       ...(defaulted.has('asyncWorkers') ? [] : [ASYNC_WORKERS_IGNORED]),
     ]);
-    const dev = await composeDev(config, logger, { defaulted, terminal });
+    const dev = await composeDev(config, logger, { terminal });
     onShutdown(logger, { timeoutMs: drainTimeoutMs(config.shutdownTimeout) }, (signal) => dev.drain(signal));
   });
 }

@@ -34,6 +34,8 @@ describe('defaults (the seed’s, where it had the setting)', () => {
     assert.equal(config.warehouse, 'duckdb');
     assert.equal(config.warehouseEnabled, true);
     assert.equal(config.warehouseLoaderInterval, 5);
+    // What `eventkit-dev config` prints is what the local mode runs with (it printed 60 and ran 1).
+    assert.equal(config.eventloaderFlushInterval, 1);
     assert.equal(config.gcpBigqueryDataset, 'events');
     assert.equal(config.gcpBigqueryTable, 'raw_events');
     assert.equal(config.ringBufferDbPath, '.eventkit/eventkit_ring_buffer.db');
@@ -66,6 +68,15 @@ describe('defaults (the seed’s, where it had the setting)', () => {
     assert.equal(w.partitions, 16);
     assert.equal(w.metricsPort, 9090);
     assert.equal(w.bufferMaxSize, 1000);
+    assert.equal(w.eventloaderFlushInterval, 60);
+    assert.equal(
+      loadWorkerConfig({ ...PROJECT, EVENTKIT_EVENT_STORE: 'firestore' }).config.eventloaderFlushInterval,
+      5,
+    );
+    assert.equal(
+      loadDevConfig({ EVENTKIT_EVENTLOADER_FLUSH_INTERVAL: '30' }).config.eventloaderFlushInterval,
+      30,
+    );
     const l = loadLoaderConfig({}).config;
     assert.equal(l.warehouseLoaderInterval, 300);
     assert.equal(l.dedupWindowDays, 7);

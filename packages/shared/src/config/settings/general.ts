@@ -36,7 +36,7 @@ export const GENERAL_SETTINGS = {
   shutdownTimeout: setting({
     env: 'EVENTKIT_SHUTDOWN_TIMEOUT',
     description:
-      'Seconds a SIGTERM drain may take (publish the WAL, flush partitions, finish a load) before exiting; below the usual 30 s grace period of GKE and Cloud Run.',
+      'Seconds a SIGTERM drain may take (publish the WAL, flush partitions, finish a load) before exiting; below the grace period of the platform (GKE: terminationGracePeriodSeconds, 30 s unless set; a Cloud Run job: 10 s after SIGTERM, so set it lower there).',
     group: 'General',
     roles: ['gateway', 'worker', 'loader'],
     parser: seconds({ min: 0, minExclusive: true }),

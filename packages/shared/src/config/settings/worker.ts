@@ -39,8 +39,9 @@ export const WORKER_SETTINGS = {
     group: 'Worker (event loader)',
     roles: ['worker'],
     parser: seconds({ min: 0, minExclusive: true }),
-    default: (ctx) => (str(ctx, 'eventStore') === 'firestore' ? 5 : 60),
-    defaultText: '60 (gcs, file); 5 (firestore)',
+    // Locally, events should be queryable within seconds.
+    default: (ctx) => (ctx.role === 'dev' ? 1 : str(ctx, 'eventStore') === 'firestore' ? 5 : 60),
+    defaultText: '60 (gcs, file); 5 (firestore); dev: 1',
     aliases: [
       { env: 'EVENTKIT_BUFFER_TIMEOUT', note: 'deprecated alias of EVENTKIT_EVENTLOADER_FLUSH_INTERVAL' },
     ],
