@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, test } from 'vitest';
 import type { Env } from '../config/load.ts';
@@ -105,6 +108,23 @@ describe('runCli', () => {
     });
     assert.equal(bug.code, 1);
     assert.match(bug.stderr, /^eventkit-gateway: TypeError: x is undefined/);
+  });
+
+  test('a data directory that cannot be created is one line naming the path and EVENTKIT_DATA_DIR, exit 2, not a stack', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'eventkit-cli-')), 'a-file');
+    writeFileSync(file, '');
+    const res = await run(['start'], undefined, (p) => {
+      p.command('start').action(() => {
+        mkdirSync(path.join(file, 'data'), { recursive: true }); // what opening the WAL does
+      });
+    });
+    assert.equal(res.code, 2);
+    assert.equal(res.stderr.split('\n').length, 2, res.stderr);
+    assert.match(
+      res.stderr,
+      /^eventkit-gateway: cannot mkdir .*a-file\/data: a part of the path is a file, not a directory \(ENOTDIR\)\. .*EVENTKIT_DATA_DIR \(--data-dir/,
+    );
+    assert.doesNotMatch(res.stderr, /\bat \w+ \(/, 'no stack');
   });
 
   test('settings flags reach the action as config keys', async () => {

@@ -134,8 +134,38 @@ export async function runCli(
       io.stderr(`${name}: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
       return err.exitCode;
     }
+    const fs = fileSystemProblem(err);
+    if (fs) {
+      io.stderr(`${name}: ${fs.message}\n`);
+      return fs.exitCode;
+    }
     // A bug or an unexpected failure: the stack helps whoever reports it.
     io.stderr(`${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return 1;
   }
+}
+
+const FS_PROBLEMS: Readonly<Record<string, string>> = {
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  EEXIST: 'a file is in the way',
+  ENOSPC: 'no space left on the device',
+};
+
+/**
+ * A file system error on a path (a data directory that cannot be created or written, a full
+ * disk) as one line naming the path and the setting that places it, instead of a stack. Exit 2
+ * (fix the configuration), or 1 for a full disk.
+ */
+export function fileSystemProblem(err: unknown): { message: string; exitCode: number } | undefined {
+  const e = err as NodeJS.ErrnoException | undefined;
+  if (!(err instanceof Error) || typeof e?.code !== 'string' || typeof e.path !== 'string') return undefined;
+  const problem = FS_PROBLEMS[e.code];
+  if (problem === undefined) return undefined;
+  return {
+    message: `cannot ${e.syscall ?? 'use'} ${e.path}: ${problem} (${e.code}). eventkit keeps its files under EVENTKIT_DATA_DIR (--data-dir; EVENTKIT_RING_BUFFER_DB_PATH and EVENTKIT_DUCKDB_PATH can place the WAL and the warehouse elsewhere): point it at a writable directory.`,
+    exitCode: e.code === 'ENOSPC' ? 1 : EXIT_USAGE,
+  };
 }
