@@ -31,7 +31,7 @@ export interface ComposedGateway {
 
 export async function composeGateway(config: GatewayConfig, logger: Logger): Promise<ComposedGateway> {
   const registry = createMetricsRegistry({ role: 'gateway' });
-  const pubsub = openPubSub(config);
+  const pubsub = openPubSub(config, logger);
   const queue = await pubsub.publisher();
 
   const settings = gatewaySettingsFromConfig(config);

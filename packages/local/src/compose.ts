@@ -58,7 +58,7 @@ export async function composeDev(
   options: DevOptions,
 ): Promise<ComposedDev> {
   const registry = createMetricsRegistry({ role: 'dev' });
-  const queue = await openDevQueue(config);
+  const queue = await openDevQueue(config, logger);
 
   const sinks = await openSinks(config);
   const settings = workerSettingsFromConfig(config);

@@ -2,6 +2,7 @@
 // (EVENTKIT_QUEUE_MODE=async, the default), or Pub/Sub (pubsub), which is how
 // the seed's options A/B/C run.
 import type { DevConfig } from '@eventkit/shared/config';
+import type { Logger } from '@eventkit/shared/logging';
 import { MemoryQueue } from '@eventkit/shared/memory';
 import type { FlowControl, QueuePublisher, QueueSubscriber } from '@eventkit/shared/ports';
 import { openPubSub, PubSubSubscriber } from '@eventkit/shared/pubsub';
@@ -19,7 +20,7 @@ export interface DevQueue {
   close(): Promise<void>;
 }
 
-export async function openDevQueue(config: DevConfig): Promise<DevQueue> {
+export async function openDevQueue(config: DevConfig, logger?: Logger): Promise<DevQueue> {
   if (config.queueMode === 'async') {
     // Flow control equal to the publishes in flight: when the worker holds them
     // all, it flushes at once instead of waiting for its interval.
@@ -38,7 +39,7 @@ export async function openDevQueue(config: DevConfig): Promise<DevQueue> {
       close: () => memory.close(),
     };
   }
-  const opened = openPubSub(config);
+  const opened = openPubSub(config, logger);
   const publisher = await opened.publisher();
   await opened.ensureSubscription(config.pubsubSubscription);
   const { pubsub } = opened;

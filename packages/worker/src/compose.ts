@@ -36,7 +36,7 @@ export async function composeWorker(config: WorkerConfig, logger: Logger): Promi
   const registry = createMetricsRegistry({ role: 'worker' });
   const settings = workerSettingsFromConfig(config);
 
-  const opened = openPubSub(config);
+  const opened = openPubSub(config, logger);
   await opened.ensureSubscription(config.pubsubSubscription);
   const { pubsub } = opened;
   let fail!: () => void;

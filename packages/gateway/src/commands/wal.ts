@@ -106,7 +106,7 @@ export async function walDrain(config: GatewayConfig): Promise<string> {
   const settings = gatewaySettingsFromConfig(config);
   openExisting(settings.walPath, true).close();
   const logger = loggerFor(config, 'eventkit-gateway');
-  const pubsub = openPubSub(config);
+  const pubsub = openPubSub(config, logger);
   const queue = await pubsub.publisher();
   const wal = await WriteAheadLog.open(settings.walPath, { sync: settings.walSync });
   const before = wal.pendingCount;

@@ -628,8 +628,8 @@ describe('server-side enrichment (context.ip, context.userAgent)', () => {
       post({ batch: [track(1), { type: 'track', userId: 'u' }] }, { 'x-forwarded-for': '198.51.100.4' }),
     );
     assert.equal(res.status, 200);
-    assert.equal((sink.accepted[0]?.event.context as Record<string, unknown>).ip, '198.51.100.4');
+    assert.equal((sink.accepted[0]!.event.context as Record<string, unknown>).ip, '198.51.100.4');
     assert.equal(sink.deadLetters.length, 1);
-    assert.equal((sink.deadLetters[0]?.payload as Record<string, unknown>).context, undefined);
+    assert.equal((sink.deadLetters[0]!.payload as Record<string, unknown>).context, undefined);
   });
 });

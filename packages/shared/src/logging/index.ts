@@ -11,3 +11,4 @@ export {
   scrub,
   silentLogger,
 } from './logger.ts';
+export { type WaitingOptions, whileWaiting } from './waiting.ts';

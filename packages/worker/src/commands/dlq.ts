@@ -86,7 +86,7 @@ export function configureDlqCommand(program: Command): Command {
       const filter = dlqFilter(flags);
       const { config, logger } = setup(flags, REPLAY_PARTS);
       const sinks = await openSinks(config, { events: false });
-      const pubsub = flags.dryRun ? undefined : openPubSub(config);
+      const pubsub = flags.dryRun ? undefined : openPubSub(config, logger);
       try {
         const publisher = pubsub ? await pubsub.publisher() : undefined;
         const summary = await replayDeadLetters({

@@ -3,6 +3,8 @@
 // replay, the local mode in pubsub mode), so a new queue touches shared and
 // one branch, not every role.
 import type { PubSub } from '@google-cloud/pubsub';
+import type { Logger } from '../../logging/logger.ts';
+import { whileWaiting } from '../../logging/waiting.ts';
 import { ensureSubscription, ensureTopic } from './admin.ts';
 import { createPubSubClient } from './client.ts';
 import { PubSubPublisher } from './publisher.ts';
@@ -24,24 +26,30 @@ export interface OpenedPubSub {
   close(): Promise<void>;
 }
 
-export function openPubSub(config: PubSubConfig): OpenedPubSub {
+/**
+ * With a logger, a topic or subscription check that takes more than 3 s logs
+ * `waiting_for_pubsub` (then every 10 s) until Pub/Sub answers.
+ */
+export function openPubSub(config: PubSubConfig, logger?: Logger): OpenedPubSub {
   // The config loader guarantees a project id wherever Pub/Sub is used (rules.ts).
   const pubsub = createPubSubClient({
     projectId: config.gcpProjectId ?? '',
     emulatorHost: config.pubsubEmulatorHost,
   });
+  const where = { topic: config.pubsubTopic, emulator: config.pubsubEmulatorHost ?? null };
+  const waiting = <T>(what: string, step: Promise<T>) =>
+    logger ? whileWaiting(logger, 'waiting_for_pubsub', { ...where, for: what }, step) : step;
   return {
     pubsub,
     async publisher() {
-      await ensureTopic(pubsub, config.pubsubTopic, { create: config.pubsubCreate });
+      await waiting('topic', ensureTopic(pubsub, config.pubsubTopic, { create: config.pubsubCreate }));
       return new PubSubPublisher({ pubsub, topic: config.pubsubTopic });
     },
     async ensureSubscription(subscription) {
-      await ensureSubscription(pubsub, {
-        topic: config.pubsubTopic,
-        subscription,
-        create: config.pubsubCreate,
-      });
+      await waiting(
+        `subscription ${subscription}`,
+        ensureSubscription(pubsub, { topic: config.pubsubTopic, subscription, create: config.pubsubCreate }),
+      );
     },
     close: () => pubsub.close(),
   };
