@@ -21,6 +21,7 @@ import {
   type SettingKey,
   settingsFor,
 } from './settings.ts';
+import { unknownVariableWarnings } from './unknown-variables.ts';
 
 /** What process.env looks like; tests pass a plain object. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -149,6 +150,7 @@ export function loadConfig<R extends Role>(
   }
 
   checkRules(role, config, warnings, (part) => !parts || parts.includes(part));
+  warnings.push(...unknownVariableWarnings(role, env));
   return {
     config: deepFreeze(config) as ConfigFor<R>,
     warnings: Object.freeze([...new Set(warnings)]),
