@@ -49,7 +49,11 @@ describe('runCli', () => {
     assert.match(top.stdout, /config \[options\]/);
     const sub = await run(['config', '--help']);
     assert.equal(sub.code, 0);
-    assert.match(sub.stdout, /--port <n> +TCP port.*\[env EVENTKIT_PORT; default 8000\]/);
+    assert.match(sub.stdout, /--port <n> +TCP port[\s\S]*?\[env\s+EVENTKIT_PORT;\s+default\s+8000\]/);
+    assert.ok(
+      sub.stdout.split('\n').every((line) => line.length <= 80 || !line.trim().includes(' ')),
+      'wrapped to 80 columns (a single long word may overrun)',
+    );
     assert.match(sub.stdout, /--json-logs \[true\|false\]/);
     assert.match(sub.stdout, /Gateway HTTP settings:/);
     assert.doesNotMatch(sub.stdout, /--event-store/, 'only the role’s settings');

@@ -103,6 +103,10 @@ function configureTree(cmd: Command, programName: string, io: CliIo): void {
     outputError: (str, write) => write(`${programName}: ${str.replace(/^error: /, '')}`),
   });
   cmd.showHelpAfterError(`Usage: ${path} ${cmd.usage()}\nRun '${path} --help' for details.`);
+  // Long option names (--ring-buffer-publisher-poll-interval <seconds>) leave 20-odd columns of an
+  // 80-column help for the description; commander stops wrapping below 40 and printed 300-character
+  // lines. Wrapping down to 20 keeps every line within the width.
+  cmd.configureHelp({ minWidthToWrap: 20 });
   for (const sub of cmd.commands) configureTree(sub, programName, io);
 }
 

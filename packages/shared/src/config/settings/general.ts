@@ -6,13 +6,14 @@ export const GENERAL_SETTINGS = {
   logLevel: setting({
     env: 'EVENTKIT_LOG_LEVEL',
     description:
-      'Lowest log level written. The seed spellings (DEBUG, INFO, WARNING, ERROR, CRITICAL) work; silent turns logging off.',
+      'Lowest log level written: trace, debug, info, warn, error, fatal, or silent (logging off). The seed spellings (DEBUG, INFO, WARNING, ERROR, CRITICAL) work.',
     group: 'General',
     roles: ['gateway', 'worker', 'loader'],
-    parser: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
-      warning: 'warn',
-      critical: 'fatal',
-    }),
+    parser: oneOf(
+      ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
+      { warning: 'warn', critical: 'fatal' },
+      '<level>',
+    ),
     default: 'info',
   }),
   jsonLogs: setting({

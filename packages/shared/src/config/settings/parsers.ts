@@ -139,10 +139,12 @@ export function boolean(): Parser<boolean> {
 export function oneOf<const V extends string>(
   values: readonly V[],
   aliases: Readonly<Record<string, NoInfer<V>>> = {},
+  /** For a long list, a name instead of every value (the help's option column stays narrow). */
+  metavar?: string,
 ): Parser<V> {
   return {
     expected: `one of ${values.join(', ')}`,
-    metavar: `<${values.join('|')}>`,
+    metavar: metavar ?? `<${values.join('|')}>`,
     parse(raw) {
       const v = raw.toLowerCase();
       const hit = values.find((x) => x === v) ?? (Object.hasOwn(aliases, v) ? aliases[v] : undefined);
