@@ -2,8 +2,12 @@
 // place that decides 429 / 503, /ready and /health (http/app.ts asks it).
 //   refusal   shutting down or the WAL thread dead → 503; backlog over its
 //             high-water mark → 429 with Retry-After
-//   notReady  the same, and for WRITE_FAILURE_NOT_READY_MS after a failed
-//             WAL write
+//   notReady  shutting down, the WAL thread dead, or for
+//             WRITE_FAILURE_NOT_READY_MS after a failed WAL write: "cannot
+//             accept into the WAL". Not the backlog: in a Pub/Sub outage every
+//             gateway passes its mark at about the same time, and unready
+//             gateways make the load balancer answer 502 to everyone, where
+//             the gateway's own 429 tells clients to retry after 10 s.
 //   unhealthy only the dead WAL thread: a restart is the cure
 import type { GatewayState, Refusal } from './http/app.ts';
 import type { GatewaySettings } from './settings.ts';
@@ -61,7 +65,7 @@ export class Admission implements GatewayState {
   notReady(): string | undefined {
     if (this.#shuttingDown) return 'the gateway is shutting down';
     if (!this.#wal.healthy) return 'the WAL is not writable';
-    return this.#writeFailing() ?? this.#backlog();
+    return this.#writeFailing();
   }
 
   unhealthy(): string | undefined {

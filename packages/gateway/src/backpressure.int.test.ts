@@ -124,7 +124,9 @@ describe('WAL back-pressure through a gateway process with Pub/Sub unreachable',
       await res.body?.cancel();
       refused.push(`ev-refused-${i}`);
     }
-    assert.equal((await fetch(`${gw.url}/ready`)).status, 503, 'not ready while over the mark');
+    // Overload is the 429's to say: a load balancer keeps sending to the gateway (and its
+    // clients get the Retry-After) instead of answering 502 when every gateway is over the mark.
+    assert.equal((await fetch(`${gw.url}/ready`)).status, 200, 'still ready while over the mark');
 
     const status = walStatus(gw.dataDir);
     assert.equal(status.pending_events, 10);

@@ -42,7 +42,7 @@ export const WAL_SETTINGS = {
   walMaxPendingEvents: setting({
     env: 'EVENTKIT_WAL_MAX_PENDING_EVENTS',
     description:
-      'High-water mark of unpublished events in the WAL: above it new events get 429 with Retry-After and /ready turns 503, so the WAL never fills the disk.',
+      'High-water mark of unpublished events in the WAL: above it new events get 429 with Retry-After (and /ready stays 200: the 429 says overload), so the WAL never fills the disk.',
     group: 'Write-ahead log (ring buffer)',
     roles: ['gateway'],
     parser: integer(1),
