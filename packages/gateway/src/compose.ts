@@ -38,10 +38,14 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
   const gateway = await createGateway({ settings, queue, logger, registry });
   gateway.start();
   const server = await listen(gateway.app.fetch, config.host, config.port);
+  const admin = gateway.adminApp
+    ? await listen(gateway.adminApp.fetch, config.host, config.adminPort ?? 0)
+    : undefined;
   logger.info(
     {
       host: config.host,
       port: config.port,
+      admin_port: config.adminPort ?? null,
       wal: settings.walPath,
       // Read back from the WAL thread's connection: what acknowledgements rely on.
       wal_sync: gateway.wal.synchronous,
@@ -62,6 +66,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
       );
       const { remaining } = await gateway.shutdown(deadline);
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (admin) await new Promise<void>((resolve) => admin.close(() => resolve()));
       // The client may still be retrying an abandoned publish: never wait past a few seconds for it.
       await withTimeout(queue.close(), 3000).catch((err) => logger.warn({ err }, 'publisher_close_failed'));
       await withTimeout(pubsub.close(), 2000).catch(() => {});

@@ -90,6 +90,40 @@ const postJson = (url: string, body: unknown, headers: Record<string, string> = 
   });
 
 describe('gateway process → Pub/Sub emulator', () => {
+  test('EVENTKIT_ADMIN_PORT: /metrics on the admin listener only, probes on both, events on the public one only; probes logged at debug', async () => {
+    const { pubsubHost, topic, pubsub } = await topicWithSubscription();
+    cleanups.push(() => pubsub.close());
+    const adminPort = await freeLoopbackPort();
+    const gw = await startGateway({ pubsubHost, topic, env: { EVENTKIT_ADMIN_PORT: String(adminPort) } });
+    cleanups.push(() => gw.proc.stop('SIGKILL'));
+    const admin = `http://127.0.0.1:${adminPort}`;
+
+    const metrics = await fetch(`${admin}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.match(await metrics.text(), /eventkit_gateway_wal_pending_events/);
+    assert.equal((await fetch(`${gw.url}/metrics`)).status, 404, 'not on the public port');
+    for (const base of [admin, gw.url]) {
+      assert.equal((await fetch(`${base}/ready`)).status, 200, base);
+      assert.equal((await fetch(`${base}/health`)).status, 200, base);
+    }
+    const onAdmin = await postJson(`${admin}/v1/track`, { event: 'x', userId: 'u', messageId: 'adm-1' });
+    assert.equal(onAdmin.status, 404, 'the admin port takes no events');
+    assert.equal(
+      (await postJson(`${gw.url}/v1/track`, { event: 'x', userId: 'u', messageId: 'pub-1' })).status,
+      200,
+    );
+
+    assert.equal(await gw.proc.stop('SIGTERM'), 0, gw.proc.output());
+    const completed = gw.proc
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('"request_completed"'))
+      .map((l) => JSON.parse(l) as { path: string });
+    // At EVENTKIT_LOG_LEVEL=info: the event requests and the refused ones, not the probes and scrapes.
+    assert.deepEqual(completed.map((l) => l.path).sort(), ['/metrics', '/v1/track', '/v1/track']);
+    assert.match(gw.proc.output(), new RegExp(`"admin_port":${adminPort}`));
+  });
+
   test('publishes accepted events and dead letters; SIGTERM drains and exits 0', async () => {
     const { pubsubHost, topic, subscription, pubsub } = await topicWithSubscription();
     cleanups.push(() => pubsub.close());

@@ -7,6 +7,7 @@ import type { Logger } from '@eventkit/shared/logging';
 import { type Registry, renderMetrics } from '@eventkit/shared/metrics';
 import type { QueuePublisher } from '@eventkit/shared/ports';
 import { Admission } from './admission.ts';
+import { createAdminApp } from './http/admin-app.ts';
 import { type AppendToWal, createApp } from './http/app.ts';
 import { WriteKeys } from './http/write-keys.ts';
 import type { IngestResult } from './ingest/ingest.ts';
@@ -50,7 +51,7 @@ export async function createGateway(deps: GatewayDeps) {
 
   const admission = new Admission(wal, settings);
 
-  const app = createApp({
+  const appDeps = {
     limits: {
       maxEventBytes: settings.maxEventBytes,
       maxRequestBytes: settings.maxRequestBytes,
@@ -64,7 +65,11 @@ export async function createGateway(deps: GatewayDeps) {
     logger,
     metrics,
     renderMetrics: () => renderMetrics(registry),
-  });
+    adminPort: settings.adminPort,
+  };
+  const app = createApp(appDeps);
+  // EVENTKIT_ADMIN_PORT: /metrics and the probes on a listener of their own (compose.ts opens it).
+  const adminApp = settings.adminPort ? createAdminApp(appDeps) : undefined;
 
   const stopMaintenance = startWalMaintenance(wal, logger, {
     retentionMs: settings.walRetentionMs,
@@ -75,6 +80,7 @@ export async function createGateway(deps: GatewayDeps) {
 
   return {
     app,
+    adminApp,
     wal,
     relay,
     metrics,

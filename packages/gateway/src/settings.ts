@@ -30,6 +30,8 @@ export interface GatewaySettings {
   corsOrigins: readonly string[];
   /** Server-side enrichment (EVENTKIT_TRUSTED_PROXY_HOPS, EVENTKIT_IP_CAPTURE). */
   enrichment: Enrichment;
+  /** A second listener for /metrics and the probes (EVENTKIT_ADMIN_PORT); absent: all on the public port. */
+  adminPort?: number | undefined;
   /** Write key → source; absent: open (EVENTKIT_WRITE_KEYS). */
   writeKeys: Readonly<Record<string, string>> | undefined;
 }
@@ -51,6 +53,7 @@ export type GatewaySettingsConfig = Pick<
   | 'maxBatchEvents'
   | 'corsOrigins'
   | 'trustedProxyHops'
+  | 'adminPort'
   | 'ipCapture'
   | 'writeKeys'
 >;
@@ -72,6 +75,7 @@ export function gatewaySettingsFromConfig(config: GatewaySettingsConfig): Gatewa
     maxBatchEvents: config.maxBatchEvents,
     corsOrigins: config.corsOrigins,
     enrichment: { trustedProxyHops: config.trustedProxyHops, ipCapture: config.ipCapture },
+    adminPort: config.adminPort,
     writeKeys: config.writeKeys,
   };
 }

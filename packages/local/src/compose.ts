@@ -48,6 +48,8 @@ interface Running {
   loader: Loader | undefined;
   loop: Promise<void> | undefined;
   server: { close(callback: () => void): unknown };
+  /** The admin listener (EVENTKIT_ADMIN_PORT), when set. */
+  admin: { close(callback: () => void): unknown } | undefined;
   status: StatusLine;
   options: DevOptions;
 }
@@ -90,6 +92,9 @@ export async function composeDev(
   gateway.start();
   const loop = loader?.loop();
   const server = await listen(gateway.app.fetch, config.host, config.port);
+  const admin = gateway.adminApp
+    ? await listen(gateway.adminApp.fetch, config.host, config.adminPort ?? 0)
+    : undefined;
 
   const status = announce(config, options, logger, {
     status: new StatusLine({ gateway, worker, registry }),
@@ -106,6 +111,7 @@ export async function composeDev(
     loader,
     loop,
     server,
+    admin,
     status,
     options,
   };
@@ -137,6 +143,7 @@ async function drain(r: Running, reason: ShutdownReason): Promise<DrainResult> {
   }
   await r.sinks.close();
   await new Promise<void>((resolve) => r.server.close(() => resolve()));
+  if (r.admin) await new Promise<void>((resolve) => r.admin?.close(() => resolve()));
   return { report: { wal_pending: remaining, worker_drained: stopped.drained, rows_loaded_at_exit: loaded } };
 }
 

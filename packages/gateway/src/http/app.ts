@@ -1,11 +1,12 @@
 // The gateway's HTTP app, as a list of middleware and routes: request
 // logging (request-log.ts), CORS (cors.ts), the ingest routes (routes.ts:
 // refuse-when-busy.ts, then ingest-handler.ts and respond.ts), the settings
-// routes, probes and metrics. Tests use app.request().
+// routes, probes and metrics (probes.ts). Tests use app.request().
 import { Hono } from 'hono';
 import { readBoundedBody } from './body.ts';
 import { type Env, fail } from './context.ts';
 import { corsMiddleware } from './cors.ts';
+import { registerMetrics, registerProbes } from './probes.ts';
 import { requestLogging } from './request-log.ts';
 import { registerIngestRoutes } from './routes.ts';
 import { registerSettingsRoutes } from './settings-routes.ts';
@@ -26,18 +27,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
   registerSettingsRoutes(app, deps.writeKeys);
 
-  app.get('/health', (c) => {
-    const why = deps.state.unhealthy();
-    return why ? c.json({ status: 'unhealthy', reason: why }, 503) : c.json({ status: 'ok' }, 200);
-  });
-  app.get('/ready', (c) => {
-    const why = deps.state.notReady();
-    return why ? c.json({ status: 'not_ready', reason: why }, 503) : c.json({ status: 'ready' }, 200);
-  });
-  app.get('/metrics', async (c) => {
-    const { contentType, body } = await deps.renderMetrics();
-    return c.body(body, 200, { 'Content-Type': contentType });
-  });
+  registerProbes(app, deps);
+  // With an admin port, /metrics is served there only (admin-app.ts).
+  if (!deps.adminPort) registerMetrics(app, deps);
 
   app.notFound((c) => fail(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {

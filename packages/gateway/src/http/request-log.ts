@@ -5,6 +5,7 @@ import { type Logger, requestLogger } from '@eventkit/shared/logging';
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayMetrics } from '../metrics.ts';
 import type { Env } from './context.ts';
+import { PROBE_PATHS } from './probes.ts';
 import { requestIdFrom } from './request-id.ts';
 
 export function requestLogging(logger: Logger, metrics: GatewayMetrics): MiddlewareHandler<Env> {
@@ -21,7 +22,9 @@ export function requestLogging(logger: Logger, metrics: GatewayMetrics): Middlew
     const durationMs = performance.now() - started;
     metrics.requests.inc({ route, status: String(c.res.status) });
     metrics.requestDuration.observe({ route }, durationMs / 1000);
-    log.info(
+    // A probe or a scrape every few seconds is noise at info; one that fails is not.
+    const quiet = c.req.method === 'GET' && PROBE_PATHS.has(c.req.path) && c.res.status < 400;
+    log[quiet ? 'debug' : 'info'](
       {
         method: c.req.method,
         path: c.req.path,

@@ -50,6 +50,8 @@ export interface AppDeps {
   limits: Limits;
   corsOrigins: readonly string[];
   enrichment: Enrichment;
+  /** EVENTKIT_ADMIN_PORT: set, /metrics is on that listener only (admin-app.ts). */
+  adminPort?: number | undefined;
   writeKeys: WriteKeys;
   appendToWal: AppendToWal;
   state: GatewayState;

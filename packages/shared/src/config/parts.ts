@@ -19,6 +19,7 @@ export const SETTING_PARTS = {
   http: [
     'host',
     'port',
+    'adminPort',
     'writeKeys',
     'corsOrigins',
     'trustedProxyHops',

@@ -30,6 +30,16 @@ export const GATEWAY_HTTP_SETTINGS = {
     parser: integer(1, 65535),
     default: 8000,
   }),
+  adminPort: setting({
+    env: 'EVENTKIT_ADMIN_PORT',
+    description:
+      'TCP port of a second listener, on EVENTKIT_HOST, with /metrics, /health and /ready only. Set, /metrics leaves the public port (probes stay on both); unset, all of it is on EVENTKIT_PORT.',
+    group: 'Gateway HTTP',
+    roles: ['gateway'],
+    parser: integer(1, 65535),
+    optional: true,
+    defaultText: '— (metrics on EVENTKIT_PORT)',
+  }),
   writeKeys: setting({
     env: 'EVENTKIT_WRITE_KEYS',
     description:
