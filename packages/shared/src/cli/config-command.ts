@@ -7,7 +7,13 @@ import type { Command } from 'commander';
 import { type Env, type Flags, type LoadedConfig, loadConfig, type ValueSource } from '../config/load.ts';
 import { keysOfParts, type SettingPart, settingsUsed } from '../config/parts.ts';
 import { REDACTED, redactedConfig } from '../config/redact.ts';
-import type { ConfigFor, Role, SettingEntry, SettingKey } from '../config/settings.ts';
+import {
+  type ConfigFor,
+  type Role,
+  SETTINGS,
+  type SettingEntry,
+  type SettingKey,
+} from '../config/settings.ts';
 import { createLogger, type Logger, type LogLevel } from '../logging/logger.ts';
 import { addSettingOptions, type CliIo } from './program.ts';
 
@@ -120,7 +126,10 @@ export function addConfigCommand(program: Command, role: Role, opts: ConfigComma
     .description(
       'Check the configuration from the environment and flags, and print it with secrets masked (exit 2 if invalid).',
     )
-    .option('--json', 'print JSON ({ role, config, sources, warnings }) for scripts');
+    .option(
+      '--json',
+      'print JSON for scripts: { role, config, sources, warnings }, config and sources keyed by variable name (EVENTKIT_PORT, …)',
+    );
   addSettingOptions(cmd, role, opts.parts);
   cmd.action((flags: Flags & { json?: boolean }) => {
     const io = opts.io ?? {
@@ -131,14 +140,19 @@ export function addConfigCommand(program: Command, role: Role, opts: ConfigComma
     const logger = loggerFor(loaded.config, program.name(), opts.logDestination ?? 2);
     logConfigWarnings(logger, loaded.warnings);
     if (flags.json) {
-      // Only the settings the executable uses (its parts), as the listing shows them.
+      // Only the settings the executable uses (its parts), as the listing shows them, keyed by
+      // the variable names people set (the listing's, the README's), not the code's camelCase keys.
       const used = keysOfParts(opts.parts);
-      const only = (o: object) =>
-        Object.fromEntries(Object.entries(o).filter(([k]) => used.has(k as SettingKey)));
+      const byVariable = (o: object) =>
+        Object.fromEntries(
+          Object.entries(o)
+            .filter(([k]) => used.has(k as SettingKey))
+            .map(([k, v]) => [SETTINGS[k as SettingKey].env, v]),
+        );
       const out = {
         role,
-        config: only(redactedConfig(loaded.config)),
-        sources: only(loaded.sources),
+        config: byVariable(redactedConfig(loaded.config)),
+        sources: byVariable(loaded.sources),
         warnings: loaded.warnings,
       };
       io.stdout(`${JSON.stringify(out, null, 2)}\n`);

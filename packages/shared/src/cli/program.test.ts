@@ -131,6 +131,32 @@ describe('runCli', () => {
     assert.doesNotMatch(res.stderr, /\bat \w+ \(/, 'no stack');
   });
 
+  test('under --json every failure is one JSON object on stderr (stdout stays for results): command, configuration and usage errors', async () => {
+    const failing = await run(['boom', '--json'], undefined, (p) => {
+      p.command('boom')
+        .option('--json')
+        .action(() => {
+          throw new CliError('load job failed:\nquota exceeded', 3);
+        });
+    });
+    assert.equal(failing.code, 3);
+    assert.equal(failing.stdout, '');
+    assert.deepEqual(JSON.parse(failing.stderr), {
+      error: { program: 'eventkit-gateway', message: 'load job failed: quota exceeded', exit_code: 3 },
+    });
+    const config = await run(['config', '--json'], { GCP_PROJECT_ID: 'p', EVENTKIT_PORT: 'abc' });
+    assert.equal(config.code, 2);
+    const configError = JSON.parse(config.stderr) as { error: { message: string; exit_code: number } };
+    assert.match(configError.error.message, /^EVENTKIT_PORT \(--port\): expected an integer/);
+    assert.equal(configError.error.exit_code, 2);
+    const usage = await run(['config', '--json', '--no-such-flag']);
+    assert.equal(usage.code, 2);
+    assert.match(
+      (JSON.parse(usage.stderr) as { error: { message: string } }).error.message,
+      /unknown option '--no-such-flag'/,
+    );
+  });
+
   test('settings flags reach the action as config keys', async () => {
     let seen: unknown;
     const r = await run(['serve', '--port', '9001', '--wal-sync', 'normal'], undefined, (p) => {
@@ -171,10 +197,13 @@ describe('config command', () => {
       sources: Record<string, string>;
     };
     assert.equal(out.role, 'gateway');
-    assert.equal(out.config.writeKeys, '[REDACTED]');
-    assert.equal(out.config.port, 8000);
-    assert.equal(out.config.pubsubEmulatorHost, null);
-    assert.equal(out.sources.writeKeys, 'env');
+    // Keyed by the variables people set, as the listing and the README name them.
+    assert.equal(out.config.EVENTKIT_WRITE_KEYS, '[REDACTED]');
+    assert.equal(out.config.EVENTKIT_PORT, 8000);
+    assert.equal(out.config.PUBSUB_EMULATOR_HOST, null);
+    assert.equal(out.sources.EVENTKIT_WRITE_KEYS, 'env');
+    assert.equal(out.sources.EVENTKIT_PORT, 'default');
+    assert.ok(!('port' in out.config));
     assert.ok(!r.stdout.includes('wk_live_abc'));
   });
 
@@ -199,8 +228,8 @@ describe('config command', () => {
     assert.equal(warning.severity, 'WARNING');
     assert.equal(warning.message, 'config_warning');
     assert.match(String(warning.detail), /EVENTKIT_BUFFER_SIZE is deprecated/);
-    const out = JSON.parse(stdout) as { config: { eventloaderBatchSize: number }; warnings: string[] };
-    assert.equal(out.config.eventloaderBatchSize, 50);
+    const out = JSON.parse(stdout) as { config: Record<string, number>; warnings: string[] };
+    assert.equal(out.config.EVENTKIT_EVENTLOADER_BATCH_SIZE, 50);
     assert.equal(out.warnings.length, 1);
   });
 });

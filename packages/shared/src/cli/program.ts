@@ -93,21 +93,35 @@ const processIo: CliIo = {
 };
 
 /** Applies the shared output and error conventions to a command and all its subcommands. */
-function configureTree(cmd: Command, programName: string, io: CliIo): void {
+function configureTree(cmd: Command, programName: string, io: CliIo, json: boolean): void {
   const path = commandPath(cmd);
   cmd.exitOverride();
   cmd.configureOutput({
     writeOut: io.stdout,
     writeErr: io.stderr,
     // commander writes "error: unknown option '--x'"; house style is "<program>: <problem>".
-    outputError: (str, write) => write(`${programName}: ${str.replace(/^error: /, '')}`),
+    outputError: (str, write) =>
+      write(errorLine(programName, str.replace(/^error: /, '').trim(), EXIT_USAGE, json)),
   });
-  cmd.showHelpAfterError(`Usage: ${path} ${cmd.usage()}\nRun '${path} --help' for details.`);
+  // Under --json the error is one JSON object; the usage hint is for people.
+  cmd.showHelpAfterError(json ? false : `Usage: ${path} ${cmd.usage()}\nRun '${path} --help' for details.`);
   // Long option names (--ring-buffer-publisher-poll-interval <seconds>) leave 20-odd columns of an
   // 80-column help for the description; commander stops wrapping below 40 and printed 300-character
   // lines. Wrapping down to 20 keeps every line within the width.
   cmd.configureHelp({ minWidthToWrap: 20 });
-  for (const sub of cmd.commands) configureTree(sub, programName, io);
+  for (const sub of cmd.commands) configureTree(sub, programName, io, json);
+}
+
+/**
+ * An error as the one line a person reads (`<program>: <problem>`), or, when the command was
+ * asked for `--json`, as one JSON object (`{"error":{"program","message","exit_code"}}`) so a
+ * script reading JSON gets JSON for failures too. Always on stderr: stdout carries only results.
+ */
+function errorLine(program: string, message: string, exitCode: number, json: boolean): string {
+  const oneLine = message.replace(/\s*\n\s*/g, ' ');
+  return json
+    ? `${JSON.stringify({ error: { program, message: oneLine, exit_code: exitCode } })}\n`
+    : `${program}: ${oneLine}\n`;
 }
 
 /**
@@ -121,7 +135,12 @@ export async function runCli(
   io: CliIo = processIo,
 ): Promise<number> {
   const name = program.name();
-  configureTree(program, name, io);
+  const json = argv.includes('--json');
+  configureTree(program, name, io, json);
+  const fail = (message: string, exitCode: number) => {
+    io.stderr(errorLine(name, message, exitCode, json));
+    return exitCode;
+  };
   try {
     await program.parseAsync([...argv], { from: 'node' });
     return 0;
@@ -130,20 +149,12 @@ export async function runCli(
       // --help and --version end here with exit code 0; usage errors were already printed.
       return err.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (err instanceof ConfigError) {
-      io.stderr(`${name}: ${err.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (err instanceof CliError) {
-      io.stderr(`${name}: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
-      return err.exitCode;
-    }
+    if (err instanceof ConfigError) return fail(err.message, EXIT_USAGE);
+    if (err instanceof CliError) return fail(err.message, err.exitCode);
     const fs = fileSystemProblem(err);
-    if (fs) {
-      io.stderr(`${name}: ${fs.message}\n`);
-      return fs.exitCode;
-    }
-    // A bug or an unexpected failure: the stack helps whoever reports it.
+    if (fs) return fail(fs.message, fs.exitCode);
+    // A bug or an unexpected failure: the stack helps whoever reports it (kept whole for people).
+    if (json) return fail(err instanceof Error ? err.message : String(err), 1);
     io.stderr(`${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return 1;
   }
