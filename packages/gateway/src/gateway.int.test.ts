@@ -7,7 +7,14 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { freeLoopbackPort, REPO_ROOT, startTcpProxy } from '@eventkit/testing';
 import { afterAll, describe, test } from 'vitest';
-import { collect, startGateway, topicWithSubscription, until, walStatus } from './test-support.int.ts';
+import {
+  collect,
+  PROJECT,
+  startGateway,
+  topicWithSubscription,
+  until,
+  walStatus,
+} from './test-support.int.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -263,6 +270,33 @@ describe('gateway process → Pub/Sub emulator', () => {
       },
     );
     assert.equal(JSON.parse(status.stdout).pending_events, 3);
+
+    // The orphaned-volume recovery: `wal drain --json` publishes them once Pub/Sub is there, and
+    // stdout is one JSON object (the relay's logs go to stderr).
+    const { pubsubHost, topic, subscription, pubsub } = await topicWithSubscription();
+    cleanups.push(() => pubsub.close());
+    const got = collect(subscription);
+    cleanups.push(got.stop);
+    const drain = spawnSync(
+      process.execPath,
+      [`${REPO_ROOT}packages/gateway/src/cli.ts`, 'wal', 'drain', '--json', '--data-dir', gw.dataDir],
+      {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          GCP_PROJECT_ID: PROJECT,
+          PUBSUB_EMULATOR_HOST: pubsubHost,
+          EVENTKIT_PUBSUB_TOPIC: topic,
+          EVENTKIT_JSON_LOGS: 'true',
+          NODE_TEST_CONTEXT: undefined,
+        },
+        timeout: 60_000,
+      },
+    );
+    assert.equal(drain.status, 0, drain.stderr);
+    const drained = JSON.parse(drain.stdout) as { published_events: number; pending_events: number };
+    assert.deepEqual([drained.published_events, drained.pending_events], [3, 0]);
+    await until(() => got.events.length === 3, 15_000, 'the drained events on the topic');
   });
 
   test('SIGKILL mid-load loses no acknowledged event: a restart publishes what was pending', async () => {

@@ -111,6 +111,32 @@ describe('eventkit-loader CLI', () => {
     assert.deepEqual(view.pending, { files: 0, bytes: 0, oldestAgeSeconds: null, events: 0, errors: 0 });
     assert.deepEqual([view.loaded.files, view.loaded.rows], [3, 7]);
 
+    // --json: stdout is the report alone (the logs move to stderr), for run --once and backfill.
+    await putEventFile(store, ids(30, 31), { worker: 'w3' });
+    const once = await cli(dir, 'run', '--once', '--json');
+    assert.equal(once.code, 0, once.stderr);
+    const report = JSON.parse(once.stdout);
+    assert.deepEqual(
+      [report.ok, report.files, report.rows_inserted, report.lease_held_by],
+      [true, 1, 2, null],
+    );
+    assert.match(once.stderr, /load_run_finished/);
+    const backfill = await cli(dir, 'backfill', '--from', '2026-11-27', '--to', '2026-11-27', '--json');
+    assert.equal(backfill.code, 0, backfill.stderr);
+    const refilled = JSON.parse(backfill.stdout);
+    assert.deepEqual(
+      [refilled.from, refilled.rows_inserted],
+      ['2026-11-27', 0],
+      'every row was there already',
+    );
+    assert.ok(refilled.files >= 3, backfill.stdout);
+    const loop = await cli(dir, 'run', '--json');
+    assert.equal(loop.code, 2);
+    assert.deepEqual(
+      JSON.parse(loop.stderr).error.message,
+      '--json goes with --once (the loop logs its runs)',
+    );
+
     // A corrupt file is quarantined: the run succeeds, says so, and status lists it.
     await store.put(
       'events/stream=events/date=2026-11-27/hour=11/w9-corrupt.parquet',

@@ -49,11 +49,12 @@ export function configureWalCommand(program: Command): Command {
   addSettingOptions(
     wal
       .command('drain')
-      .description('Publish everything pending in the WAL to Pub/Sub, then exit (for an orphaned volume).'),
+      .description('Publish everything pending in the WAL to Pub/Sub, then exit (for an orphaned volume).')
+      .option('--json', 'one JSON object: { path, published_events, pending_events }'),
     'gateway',
     DRAIN_PARTS,
-  ).action(async (flags: Flags) => {
-    process.stdout.write(await walDrain(load(flags, DRAIN_PARTS)));
+  ).action(async (flags: Flags & { json?: boolean }) => {
+    process.stdout.write(await walDrain(load(flags, DRAIN_PARTS), Boolean(flags.json)));
   });
   return wal;
 }
@@ -102,10 +103,11 @@ export function walInspect(path: string, limit: number, json: boolean): string {
 }
 
 /** Publishes everything pending in a WAL file and exits: for a volume whose gateway pod is gone. */
-export async function walDrain(config: GatewayConfig): Promise<string> {
+export async function walDrain(config: GatewayConfig, json = false): Promise<string> {
   const settings = gatewaySettingsFromConfig(config);
   openExisting(settings.walPath, true).close();
-  const logger = loggerFor(config, 'eventkit-gateway');
+  // With --json, stdout carries the result alone: the relay's logs go to stderr.
+  const logger = loggerFor(config, 'eventkit-gateway', json ? 2 : undefined);
   const pubsub = openPubSub(config, logger);
   const queue = await pubsub.publisher();
   const wal = await WriteAheadLog.open(settings.walPath, { sync: settings.walSync });
@@ -128,5 +130,8 @@ export async function walDrain(config: GatewayConfig): Promise<string> {
       `published ${before - remaining} events; ${remaining} still pending (the queue kept failing)`,
       1,
     );
+  if (json) {
+    return `${JSON.stringify({ path: settings.walPath, published_events: before, pending_events: 0 })}\n`;
+  }
   return `published ${before} events; nothing pending\n`;
 }

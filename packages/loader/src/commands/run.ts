@@ -22,16 +22,30 @@ export function configureRunCommand(program: Command): Command {
     .description(
       'Load the pending event and dead-letter files, then every EVENTKIT_WAREHOUSE_LOADER_INTERVAL seconds until SIGTERM. With --once: load everything pending and exit (0: all loaded, or another loader holds the lease and loads them; 1: a load failed).',
     )
-    .option('--once', 'load what is pending now and exit');
+    .option('--once', 'load what is pending now and exit')
+    .option('--json', 'with --once: print the run report as one JSON object on stdout');
   // Every setting of the loader: running uses them all.
-  return addSettingOptions(command, 'loader').action(async (flags: Flags & { once?: boolean }) => {
-    const { config, logger } = loadCommandConfig('loader', process.env, flags, { name: 'loader', logsTo: 1 });
-    await runCommand(config, logger, flags.once === true);
-  });
+  return addSettingOptions(command, 'loader').action(
+    async (flags: Flags & { once?: boolean; json?: boolean }) => {
+      if (flags.json && !flags.once)
+        throw new CliError('--json goes with --once (the loop logs its runs)', 2);
+      // With --json, stdout carries the report alone: the logs go to stderr.
+      const { config, logger } = loadCommandConfig('loader', process.env, flags, {
+        name: 'loader',
+        logsTo: flags.json ? 2 : 1,
+      });
+      const report = await runCommand(config, logger, flags.once === true);
+      if (flags.json && report) process.stdout.write(`${JSON.stringify(reportJson(report))}\n`);
+    },
+  );
 }
 
 /** The loop (or one run) until it ends, or until a signal's drain ends the process. */
-export async function runCommand(config: LoaderConfig, logger: Logger, once: boolean): Promise<void> {
+export async function runCommand(
+  config: LoaderConfig,
+  logger: Logger,
+  once: boolean,
+): Promise<RunReport | undefined> {
   const { loaderFromConfig } = await import('../compose.ts');
   const loader = await loaderFromConfig(config, { logger });
   const work: Promise<RunReport | undefined> = once ? loader.runOnce() : loader.loop().then(() => undefined);
@@ -43,9 +57,10 @@ export async function runCommand(config: LoaderConfig, logger: Logger, once: boo
   try {
     const report = await work;
     if (report) failIfNotLoaded(report);
+    return report;
   } catch (err) {
     // Once draining, the drain reports how the work ended, and exits.
-    if (shutdown.draining) return;
+    if (shutdown.draining) return undefined;
     if (err instanceof WarehouseConfigError) throw new CliError(err.message, 2);
     throw err;
   } finally {
@@ -85,4 +100,20 @@ function drained(settled: Settled, signal: string): DrainResult {
     };
   }
   return { report: { rows_inserted: report.rowsInserted } };
+}
+
+/** A successful --once run as JSON (snake_case, as the logs and `status --json`). */
+function reportJson(report: RunReport): Record<string, unknown> {
+  return {
+    ok: report.ok,
+    jobs: report.jobs,
+    files: report.files,
+    rows_read: report.rowsRead,
+    rows_inserted: report.rowsInserted,
+    jobs_already_done: report.jobsAlreadyDone,
+    files_quarantined: report.filesQuarantined,
+    files_deleted: report.filesDeleted,
+    duration_ms: Math.round(report.durationMs),
+    lease_held_by: report.leaseHeldBy ?? null,
+  };
 }
