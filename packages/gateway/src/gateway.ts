@@ -66,6 +66,7 @@ export async function createGateway(deps: GatewayDeps) {
     metrics,
     renderMetrics: () => renderMetrics(registry),
     adminPort: settings.adminPort,
+    traceProject: settings.traceProject,
   };
   const app = createApp(appDeps);
   // EVENTKIT_ADMIN_PORT: /metrics and the probes on a listener of their own (compose.ts opens it).

@@ -32,6 +32,8 @@ export interface GatewaySettings {
   enrichment: Enrichment;
   /** A second listener for /metrics and the probes (EVENTKIT_ADMIN_PORT); absent: all on the public port. */
   adminPort?: number | undefined;
+  /** The project of the trace field in log lines (GCP_PROJECT_ID). */
+  traceProject?: string | undefined;
   /** Write key → source; absent: open (EVENTKIT_WRITE_KEYS). */
   writeKeys: Readonly<Record<string, string>> | undefined;
 }
@@ -54,6 +56,7 @@ export type GatewaySettingsConfig = Pick<
   | 'corsOrigins'
   | 'trustedProxyHops'
   | 'adminPort'
+  | 'gcpProjectId'
   | 'ipCapture'
   | 'writeKeys'
 >;
@@ -76,6 +79,7 @@ export function gatewaySettingsFromConfig(config: GatewaySettingsConfig): Gatewa
     corsOrigins: config.corsOrigins,
     enrichment: { trustedProxyHops: config.trustedProxyHops, ipCapture: config.ipCapture },
     adminPort: config.adminPort,
+    traceProject: config.gcpProjectId,
     writeKeys: config.writeKeys,
   };
 }

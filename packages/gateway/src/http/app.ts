@@ -16,7 +16,7 @@ export type { AppDeps, AppendToWal, GatewayState, Limits, Refusal } from './type
 
 export function createApp(deps: AppDeps): Hono<Env> {
   const app = new Hono<Env>();
-  app.use('*', requestLogging(deps.logger, deps.metrics));
+  app.use('*', requestLogging(deps.logger, deps.metrics, deps.traceProject));
   app.use('*', corsMiddleware(deps.corsOrigins));
 
   registerIngestRoutes(app, deps);

@@ -7,12 +7,23 @@ import type { GatewayMetrics } from '../metrics.ts';
 import type { Env } from './context.ts';
 import { PROBE_PATHS } from './probes.ts';
 import { requestIdFrom } from './request-id.ts';
+import { traceFields } from './trace.ts';
 
-export function requestLogging(logger: Logger, metrics: GatewayMetrics): MiddlewareHandler<Env> {
+export function requestLogging(
+  logger: Logger,
+  metrics: GatewayMetrics,
+  traceProject?: string,
+): MiddlewareHandler<Env> {
   return async (c, next) => {
     const started = performance.now();
     const requestId = requestIdFrom(c.req.header('x-request-id'));
-    const log = requestLogger(logger, { requestId });
+    const trace = traceFields(
+      c.req.header('traceparent'),
+      c.req.header('x-cloud-trace-context'),
+      traceProject,
+    );
+    const base = requestLogger(logger, { requestId });
+    const log = Object.keys(trace).length > 0 ? base.child(trace) : base;
     c.set('requestId', requestId);
     c.set('log', log);
     c.header('X-Request-Id', requestId);
@@ -31,6 +42,14 @@ export function requestLogging(logger: Logger, metrics: GatewayMetrics): Middlew
         status_code: c.res.status,
         duration_ms: Math.round(durationMs * 100) / 100,
         ...(c.get('stream') ? { stream: c.get('stream') } : {}),
+        // Cloud Logging shows these as the entry's request (no query string: it may hold a write key).
+        httpRequest: {
+          requestMethod: c.req.method,
+          requestUrl: c.req.path,
+          status: c.res.status,
+          latency: `${(durationMs / 1000).toFixed(6)}s`,
+          protocol: c.env?.incoming ? `HTTP/${c.env.incoming.httpVersion}` : undefined,
+        },
       },
       'request_completed',
     );

@@ -50,6 +50,8 @@ export interface AppDeps {
   limits: Limits;
   corsOrigins: readonly string[];
   enrichment: Enrichment;
+  /** GCP_PROJECT_ID, for the trace field of log lines (trace.ts); absent: no trace fields. */
+  traceProject?: string | undefined;
   /** EVENTKIT_ADMIN_PORT: set, /metrics is on that listener only (admin-app.ts). */
   adminPort?: number | undefined;
   writeKeys: WriteKeys;

@@ -176,3 +176,22 @@ describe('human mode (default)', () => {
     assert.ok(out.includes('\u001b['));
   });
 });
+
+describe('errors for Cloud Error Reporting', () => {
+  test('a JSON line with an err carries its stack as stack_trace; a line without one does not', () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (c: Buffer) => {
+      text += c.toString();
+    });
+    const logger = createLogger({ level: 'info', json: true, destination: out });
+    logger.error({ err: new Error('boom') }, 'request_failed');
+    logger.info({ n: 1 }, 'plain');
+    const [failed, plain] = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.match(String(failed?.stack_trace), /^Error: boom\n {4}at /);
+    assert.equal(plain?.stack_trace, undefined);
+  });
+});

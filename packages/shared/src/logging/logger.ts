@@ -155,12 +155,19 @@ function jsonLogger(opts: CreateLoggerOptions): Logger {
       ...base,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: {
-        ...base.formatters,
+        // Error Reporting groups a JSON log entry that carries the stack as `stack_trace`.
+        log: (object) => withStackTrace(scrub(object)),
         level: (label) => ({ severity: SEVERITY[label as keyof typeof SEVERITY] ?? label.toUpperCase() }),
       },
     },
     stream,
   );
+}
+
+/** `stack_trace` beside `err`, where Cloud Error Reporting looks for it in a JSON entry. */
+function withStackTrace(object: Record<string, unknown>): Record<string, unknown> {
+  const err = object.err as { stack?: unknown } | undefined;
+  return typeof err?.stack === 'string' ? { ...object, stack_trace: err.stack } : object;
 }
 
 function humanLogger(opts: CreateLoggerOptions): Logger {
