@@ -33,13 +33,16 @@ export const DEFAULT_PORTS = {
   worker: Number(SETTINGS.metricsPort.default),
 } as const;
 
-/** GET routes registered with `app.get('/path'` in a source file. */
-function getRoutes(path: string): Set<string> {
-  return new Set([...read(path).matchAll(/app\.get\('([^']+)'/g)].map((m) => m[1] ?? ''));
+/** GET routes registered with `app.get('/path'` in the source files. */
+function getRoutes(...paths: string[]): Set<string> {
+  return new Set(
+    paths.flatMap((path) => [...read(path).matchAll(/app\.get\('([^']+)'/g)].map((m) => m[1] ?? '')),
+  );
 }
 
 export const ROUTES = {
-  gateway: getRoutes('packages/gateway/src/http/app.ts'),
+  // The probes and /metrics are registered from probes.ts (on the public app unless EVENTKIT_ADMIN_PORT is set).
+  gateway: getRoutes('packages/gateway/src/http/app.ts', 'packages/gateway/src/http/probes.ts'),
   worker: getRoutes('packages/worker/src/ops/app.ts'),
 } as const;
 
