@@ -108,7 +108,7 @@ describe('eventkit-loader CLI', () => {
     const status = await cli(dir, 'status', '--json');
     assert.equal(status.stderr, '', 'logs and warnings go to stderr, so stdout stays JSON');
     const view = JSON.parse(status.stdout);
-    assert.deepEqual(view.pending, { files: 0, bytes: 0, oldestAgeSeconds: null, events: 0, errors: 0 });
+    assert.deepEqual(view.pending, { files: 0, bytes: 0, oldest_age_seconds: null, events: 0, errors: 0 });
     assert.deepEqual([view.loaded.files, view.loaded.rows], [3, 7]);
 
     // --json: stdout is the report alone (the logs move to stderr), for run --once and backfill.

@@ -1,6 +1,6 @@
 // `eventkit-loader status [--json]`: the files pending and loaded, the rows
 // loaded, the last load, the age of the oldest pending file, the quarantine.
-import { addSettingOptions } from '@eventkit/shared/cli';
+import { addSettingOptions, jsonOutput } from '@eventkit/shared/cli';
 import type { Flags, LoaderConfig, SettingPart } from '@eventkit/shared/config';
 import type { Logger } from '@eventkit/shared/logging';
 import type { Command } from 'commander';
@@ -33,5 +33,5 @@ export async function statusCommand(config: LoaderConfig, logger: Logger, json: 
   const loader = await loaderFromConfig(config, { logger });
   const now = new Date();
   const view = statusView(await withFriendlyErrors(() => loader.status()), targetName(config), now);
-  return json ? JSON.stringify(view, null, 2) : formatStatus(view, now);
+  return json ? jsonOutput(view) : formatStatus(view, now);
 }

@@ -7,6 +7,7 @@ export {
   logConfigWarnings,
   loggerFor,
 } from './config-command.ts';
+export { jsonOutput, snakeCaseKeys } from './json-output.ts';
 export {
   addSettingOptions,
   CliError,

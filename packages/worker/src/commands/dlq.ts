@@ -3,7 +3,7 @@
 // also publishes to the topic and records what it replayed under the worker id.
 //   eventkit-worker dlq list   [--since] [--type] [--json]
 //   eventkit-worker dlq replay [--since] [--type] [--dry-run] [--again] [--json]
-import { addSettingOptions, CliError, loadCommandConfig } from '@eventkit/shared/cli';
+import { addSettingOptions, CliError, jsonOutput, loadCommandConfig } from '@eventkit/shared/cli';
 import type { Flags, SettingPart } from '@eventkit/shared/config';
 import { openPubSub } from '@eventkit/shared/pubsub';
 import type { Command } from 'commander';
@@ -67,7 +67,7 @@ export function configureDlqCommand(program: Command): Command {
       const sinks = await openSinks(config, { events: false });
       try {
         const summary = await summarize(sinks.deadLetters.scan(filter));
-        process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+        process.stdout.write(flags.json ? `${jsonOutput(summary)}\n` : formatSummary(summary));
       } finally {
         await sinks.close();
       }
@@ -99,7 +99,7 @@ export function configureDlqCommand(program: Command): Command {
           logger,
         });
         await publisher?.close();
-        process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : replayLine(summary));
+        process.stdout.write(flags.json ? `${jsonOutput(summary)}\n` : replayLine(summary));
       } finally {
         await sinks.close();
         await pubsub?.close();
