@@ -138,7 +138,7 @@ describe('loader commands', () => {
     const json = JSON.parse(await statusCommand(s.config, s.log, true));
     assert.equal(json.pending.files, 0);
     assert.deepEqual([json.loaded.files, json.loaded.rows], [2, 2]);
-    assert.ok(Date.now() - Date.parse(json.loaded.lastLoadAt) < 60_000);
+    assert.ok(Date.now() - Date.parse(json.loaded.last_load_at) < 60_000);
   });
 
   test('run --once fails with exit 1 when a load fails; backfill reports progress lines off a terminal', async () => {
