@@ -32,7 +32,8 @@ export interface ComposedGateway {
 export async function composeGateway(config: GatewayConfig, logger: Logger): Promise<ComposedGateway> {
   const registry = createMetricsRegistry({ role: 'gateway' });
   const pubsub = openPubSub(config, logger);
-  const queue = await pubsub.publisher();
+  // The WAL relay retries each publish itself, with its own bounded backoff.
+  const queue = await pubsub.publisher({ clientRetries: false });
 
   const settings = gatewaySettingsFromConfig(config);
   const gateway = await createGateway({ settings, queue, logger, registry });

@@ -40,7 +40,7 @@ export async function openDevQueue(config: DevConfig, logger?: Logger): Promise<
     };
   }
   const opened = openPubSub(config, logger);
-  const publisher = await opened.publisher();
+  const publisher = await opened.publisher({ clientRetries: false });
   await opened.ensureSubscription(config.pubsubSubscription);
   const { pubsub } = opened;
   const flow = { maxMessages: config.pubsubMaxMessages, maxBytes: config.pubsubMaxBytes };

@@ -109,7 +109,7 @@ export async function walDrain(config: GatewayConfig, json = false): Promise<str
   // With --json, stdout carries the result alone: the relay's logs go to stderr.
   const logger = loggerFor(config, 'eventkit-gateway', json ? 2 : undefined);
   const pubsub = openPubSub(config, logger);
-  const queue = await pubsub.publisher();
+  const queue = await pubsub.publisher({ clientRetries: false });
   const wal = await WriteAheadLog.open(settings.walPath, { sync: settings.walSync });
   const before = wal.pendingCount;
   // drain() wakes the relay every 20 ms: its idle poll interval does not slow a drain.

@@ -19,8 +19,11 @@ export interface PubSubConfig {
 
 export interface OpenedPubSub {
   readonly pubsub: PubSub;
-  /** A publisher to the topic, created first when EVENTKIT_PUBSUB_CREATE says so. */
-  publisher(): Promise<PubSubPublisher>;
+  /**
+   * A publisher to the topic, created first when EVENTKIT_PUBSUB_CREATE says so.
+   * `clientRetries: false` for a caller that retries itself (the WAL relay).
+   */
+  publisher(options?: { clientRetries?: boolean }): Promise<PubSubPublisher>;
   /** Makes sure the subscription exists (created with its topic when EVENTKIT_PUBSUB_CREATE says so). */
   ensureSubscription(subscription: string): Promise<void>;
   close(): Promise<void>;
@@ -41,9 +44,9 @@ export function openPubSub(config: PubSubConfig, logger?: Logger): OpenedPubSub 
     logger ? whileWaiting(logger, 'waiting_for_pubsub', { ...where, for: what }, step) : step;
   return {
     pubsub,
-    async publisher() {
+    async publisher(options = {}) {
       await waiting('topic', ensureTopic(pubsub, config.pubsubTopic, { create: config.pubsubCreate }));
-      return new PubSubPublisher({ pubsub, topic: config.pubsubTopic });
+      return new PubSubPublisher({ pubsub, topic: config.pubsubTopic, ...options });
     },
     async ensureSubscription(subscription) {
       await waiting(
