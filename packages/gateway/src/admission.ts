@@ -2,7 +2,8 @@
 // place that decides 429 / 503, /ready and /health (http/app.ts asks it).
 //   refusal   shutting down or the WAL thread dead → 503; backlog over its
 //             high-water mark → 429 with Retry-After
-//   notReady  shutting down, the WAL thread dead, or for
+//   notReady  shutting down, the WAL thread dead, the production start-up
+//             checks not passed yet (startup-checks.ts), or for
 //             WRITE_FAILURE_NOT_READY_MS after a failed WAL write: "cannot
 //             accept into the WAL". Not the backlog: in a Pub/Sub outage every
 //             gateway passes its mark at about the same time, and unready
@@ -32,6 +33,7 @@ export class Admission implements GatewayState {
   readonly #settings: AdmissionSettings;
   #shuttingDown = false;
   #lastWriteFailure: { at: number; message: string } | undefined;
+  #startupProblem: string | undefined;
 
   constructor(wal: WriteAheadLog, settings: AdmissionSettings) {
     this.#wal = wal;
@@ -41,6 +43,11 @@ export class Admission implements GatewayState {
   /** From now on new events get 503 and /ready fails (SIGTERM, shutdown). */
   beginShutdown(): void {
     this.#shuttingDown = true;
+  }
+
+  /** While set, /ready fails with it: the production start-up checks have not passed yet. */
+  holdReady(reason: string | undefined): void {
+    this.#startupProblem = reason;
   }
 
   writeFailed(err: unknown): void {
@@ -65,7 +72,7 @@ export class Admission implements GatewayState {
   notReady(): string | undefined {
     if (this.#shuttingDown) return 'the gateway is shutting down';
     if (!this.#wal.healthy) return 'the WAL is not writable';
-    return this.#writeFailing();
+    return this.#startupProblem ?? this.#writeFailing();
   }
 
   unhealthy(): string | undefined {

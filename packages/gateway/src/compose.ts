@@ -3,6 +3,7 @@
 // command runs it until a signal; drain() is what the signal starts
 // (onShutdown in @eventkit/shared).
 import type { GatewayConfig } from '@eventkit/shared/config';
+import { startupGate } from '@eventkit/shared/doctor';
 import type { Logger } from '@eventkit/shared/logging';
 import { createMetricsRegistry } from '@eventkit/shared/metrics';
 import type { DrainResult, ShutdownReason } from '@eventkit/shared/process';
@@ -10,6 +11,7 @@ import { openPubSub } from '@eventkit/shared/pubsub';
 import { createGateway } from './gateway.ts';
 import { listen } from './http/server.ts';
 import { gatewaySettingsFromConfig } from './settings.ts';
+import { gatewayChecks } from './startup-checks.ts';
 
 /**
  * Time after the drain's deadline (EVENTKIT_SHUTDOWN_TIMEOUT) for closing: the
@@ -38,6 +40,11 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
   const settings = gatewaySettingsFromConfig(config);
   const gateway = await createGateway({ settings, queue, logger, registry });
   gateway.start();
+  // Production (the topic is not created by us): not ready until the topic and the
+  // WAL's directory pass their checks (startup-checks.ts).
+  const gate = config.pubsubCreate
+    ? undefined
+    : startupGate(gatewayChecks(config, pubsub.pubsub), (why) => gateway.holdReady(why), logger);
   const server = await listen(gateway.app.fetch, config.host, config.port);
   const admin = gateway.adminApp
     ? await listen(gateway.adminApp.fetch, config.host, config.adminPort ?? 0)
@@ -59,6 +66,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
 
   return {
     async drain(reason) {
+      gate?.stop();
       gateway.beginShutdown();
       const deadline = Date.now() + config.shutdownTimeout * 1000;
       logger.info(

@@ -88,6 +88,10 @@ export async function createGateway(deps: GatewayDeps) {
     start() {
       relay.start();
     },
+    /** While a reason is set, /ready answers 503 with it (the production start-up checks). */
+    holdReady(reason: string | undefined) {
+      admission.holdReady(reason);
+    },
     /** Refuse new events from now on (503), e.g. on SIGTERM. */
     beginShutdown() {
       admission.beginShutdown();

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // eventkit-loader: the command line of the loader. Builds the program,
 // registers its commands (commands/*.ts: run, status, backfill, release,
-// query; config from shared) and parses; cli.ts and the commands are the only
+// query, doctor; config from shared) and parses; cli.ts and the commands are the only
 // readers of process.env and process.argv.
 //
 // A command file keeps this shape: configureXCommand(program) declares the
@@ -13,6 +13,7 @@
 // for the user: throw CliError(message, exitCode) from @eventkit/shared.
 import { addConfigCommand, createProgram, runCli } from '@eventkit/shared/cli';
 import { configureBackfillCommand } from './commands/backfill.ts';
+import { configureDoctorCommand } from './commands/doctor.ts';
 import { configureQueryCommand } from './commands/query.ts';
 import { configureReleaseCommand } from './commands/release.ts';
 import { configureRunCommand } from './commands/run.ts';
@@ -30,6 +31,7 @@ configureStatusCommand(program);
 configureBackfillCommand(program);
 configureReleaseCommand(program);
 configureQueryCommand(program);
+configureDoctorCommand(program);
 addConfigCommand(program, 'loader', { env: process.env });
 
 process.exitCode = await runCli(program, process.argv);

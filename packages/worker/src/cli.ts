@@ -7,11 +7,13 @@
 //   eventkit-worker run                               consume, write, dead-letter
 //   eventkit-worker dlq list   [--since] [--type] [--json]
 //   eventkit-worker dlq replay [--since] [--type] [--dry-run] [--again] [--json]
+//   eventkit-worker doctor [--json]                   check the subscription and the event store
 //   eventkit-worker config                            check and print the configuration
 //
 // Each command takes the settings it reads as flags (flags override the environment).
 import { addConfigCommand, createProgram, runCli } from '@eventkit/shared/cli';
 import { configureDlqCommand } from './commands/dlq.ts';
+import { configureDoctorCommand } from './commands/doctor.ts';
 import { configureRunCommand } from './commands/run.ts';
 import { VERSION } from './version.ts';
 
@@ -23,6 +25,7 @@ const program = createProgram({
 });
 configureRunCommand(program);
 configureDlqCommand(program);
+configureDoctorCommand(program);
 addConfigCommand(program, 'worker', { env: process.env });
 
 process.exitCode = await runCli(program, process.argv);

@@ -5,10 +5,11 @@
 // either starts (onShutdown in @eventkit/shared): stop pulling, flush every
 // partition, ack what was written, within EVENTKIT_SHUTDOWN_TIMEOUT.
 import type { WorkerConfig } from '@eventkit/shared/config';
+import { startupGate } from '@eventkit/shared/doctor';
 import type { Logger } from '@eventkit/shared/logging';
 import { createMetricsRegistry } from '@eventkit/shared/metrics';
 import type { DrainResult, ShutdownReason } from '@eventkit/shared/process';
-import { openPubSub, PubSubSubscriber } from '@eventkit/shared/pubsub';
+import { openPubSub, PubSubSubscriber, subscriptionCheck } from '@eventkit/shared/pubsub';
 import { workerSettingsFromConfig } from './core/settings.ts';
 import { createWorker } from './core/worker.ts';
 import { openSinks } from './open-sinks.ts';
@@ -65,6 +66,19 @@ export async function composeWorker(config: WorkerConfig, logger: Logger): Promi
   });
 
   const sinkCheck = cachedCheck(() => sinks.sink.check());
+  // Production (the subscription is not created by us): not ready until the
+  // subscription passes its check (exists, may consume; startup-checks.ts). The
+  // sink's reachability is checked by every /ready already.
+  let startup: string | undefined;
+  const gate = config.pubsubCreate
+    ? undefined
+    : startupGate(
+        [subscriptionCheck(pubsub, config.pubsubSubscription, { create: false })],
+        (why) => {
+          startup = why;
+        },
+        logger,
+      );
   const ops = await startOpsServer(
     createOpsApp({
       registry,
@@ -76,7 +90,8 @@ export async function composeWorker(config: WorkerConfig, logger: Logger): Promi
             ? 'ok'
             : (subscriber.lastError?.message ?? 'not subscribed');
         const sink = await sinkCheck();
-        return { ready: subscription === 'ok' && sink === 'ok', checks: { subscription, sink } };
+        const checks = { subscription, sink, ...(gate ? { startup: startup ?? 'ok' } : {}) };
+        return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
       },
     }),
     { hostname: config.metricsHost, port: config.metricsPort },
@@ -87,6 +102,7 @@ export async function composeWorker(config: WorkerConfig, logger: Logger): Promi
   return {
     failed,
     async drain(reason) {
+      gate?.stop();
       const result = await worker.stop();
       await ops.close();
       await Promise.allSettled([sinks.close(), pubsub.close()]);

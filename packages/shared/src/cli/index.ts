@@ -16,5 +16,6 @@ export {
   createProgram,
   EXIT_USAGE,
   type ProgramSpec,
+  QuietExit,
   runCli,
 } from './program.ts';

@@ -26,6 +26,19 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * Ends a command with an exit code after it printed its own result (a doctor
+ * whose checks failed: the table says why; nothing more goes to stderr).
+ */
+export class QuietExit extends Error {
+  override readonly name = 'QuietExit';
+  readonly exitCode: number;
+  constructor(exitCode: number) {
+    super(`exit ${exitCode}`);
+    this.exitCode = exitCode;
+  }
+}
+
 export interface ProgramSpec {
   /** Executable name, e.g. `eventkit-gateway`. */
   name: string;
@@ -149,6 +162,7 @@ export async function runCli(
       // --help and --version end here with exit code 0; usage errors were already printed.
       return err.exitCode === 0 ? 0 : EXIT_USAGE;
     }
+    if (err instanceof QuietExit) return err.exitCode;
     if (err instanceof ConfigError) return fail(err.message, EXIT_USAGE);
     if (err instanceof CliError) return fail(err.message, err.exitCode);
     const fs = fileSystemProblem(err);

@@ -8,6 +8,7 @@ export {
 } from './admin.ts';
 export { createPubSubClient, isEmulator, type PubSubClientOptions } from './client.ts';
 export { DeliveryCounter } from './delivery-counter.ts';
+export { type PubSubCheckOptions, subscriptionCheck, topicCheck } from './doctor.ts';
 export { type OpenedPubSub, openPubSub, type PubSubConfig } from './open.ts';
 export {
   DEFAULT_PUBLISH_BATCHING,
