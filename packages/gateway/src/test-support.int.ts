@@ -58,6 +58,8 @@ export async function startGateway(opts: {
   topic: string;
   dataDir?: string;
   env?: Record<string, string>;
+  /** false: wait for /health only (a gateway expected to stay unready). */
+  waitReady?: boolean;
 }) {
   const port = await freeLoopbackPort();
   const dataDir = opts.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'eventkit-gw-')));
@@ -72,7 +74,7 @@ export async function startGateway(opts: {
       EVENTKIT_LOG_LEVEL: 'info',
       ...opts.env,
     },
-    readyUrl: `http://127.0.0.1:${port}/ready`,
+    readyUrl: `http://127.0.0.1:${port}/${opts.waitReady === false ? 'health' : 'ready'}`,
   });
   return { proc, url: `http://127.0.0.1:${port}`, dataDir };
 }

@@ -66,9 +66,10 @@ export async function composeWorker(config: WorkerConfig, logger: Logger): Promi
   });
 
   const sinkCheck = cachedCheck(() => sinks.sink.check());
-  // Production (the subscription is not created by us): not ready until the
-  // subscription passes its check (exists, may consume; startup-checks.ts). The
-  // sink's reachability is checked by every /ready already.
+  // Production (the subscription is not created by us): not ready, and not
+  // pulling, until the subscription passes its check (exists, may consume;
+  // startup-checks.ts) — a pod that says why instead of one that exits on the
+  // stream's NOT_FOUND and crash-loops. The sink is checked by every /ready.
   let startup: string | undefined;
   const gate = config.pubsubCreate
     ? undefined
@@ -98,10 +99,16 @@ export async function composeWorker(config: WorkerConfig, logger: Logger): Promi
   );
   logger.info({ host: config.metricsHost, port: ops.port }, 'ops_listening');
 
-  await worker.start();
+  let stopping = false;
+  if (!gate) await worker.start();
+  else
+    void gate.done.then(async () => {
+      if (!stopping) await worker.start();
+    });
   return {
     failed,
     async drain(reason) {
+      stopping = true;
       gate?.stop();
       const result = await worker.stop();
       await ops.close();

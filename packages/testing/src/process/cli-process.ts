@@ -11,7 +11,7 @@ export interface CliProcessOptions {
   pkg: string;
   args: readonly string[];
   env?: Record<string, string | undefined>;
-  /** Polled until it answers 2xx (or 503 when `readyOn503`), up to `readyTimeoutMs`. */
+  /** Polled until it answers 2xx, up to `readyTimeoutMs`. */
   readyUrl?: string;
   readyTimeoutMs?: number;
 }
