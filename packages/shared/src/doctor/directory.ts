@@ -42,7 +42,7 @@ async function checkDirectory(
   }
   const { bavail, bsize } = await fs.statfs(existing);
   const free = bavail * bsize;
-  const where = existing === dir ? '' : ` (it will be created in ${existing})`;
+  const where = existing === dir ? '' : ` (not there yet: created at start, under ${existing})`;
   if (free < minFreeBytes) {
     throw new CheckFailure(
       `writable, but only ${mib(free)} free, under the ${mib(minFreeBytes)} it may need${where}`,

@@ -78,7 +78,7 @@ describe('directoryCheck', () => {
       directoryCheck(path.join(dir, 'a', 'b'), { setting: 'EVENTKIT_DATA_DIR', minFreeBytes: 1 }),
     ]);
     assert.equal(later?.status, 'ok');
-    assert.match(later?.detail ?? '', new RegExp(`it will be created in ${dir}`));
+    assert.match(later?.detail ?? '', new RegExp(`not there yet: created at start, under ${dir}`));
   });
 
   test('a file where the directory should be, and too little free space, fail with the setting in the fix', async () => {
