@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, test } from 'vitest';
 // @eventkit/testing depends on shared, so shared's tests reach it by path (test-only; no package cycle).
 import { type FakeGcsServer, startFakeGcs } from '../../../../testing/src/index.ts';
 import { objectStoreContract } from '../../contracts/index.ts';
+import { runChecks } from '../../doctor/check.ts';
+import { objectStoreCheck } from '../../doctor/object-store.ts';
 import { ObjectExistsError } from '../../ports/object-store.ts';
 import { createStorageClient } from './client.ts';
 import { GcsObjectStore } from './gcs-object-store.ts';
@@ -78,6 +80,25 @@ describe('GcsObjectStore specifics', () => {
     const storage = new Storage(gcs.clientOptions({ fastRetries: true }));
     await assert.rejects(new GcsObjectStore({ storage, bucket: `missing-${randomUUID()}` }).check());
     await freshStore().store.check();
+  });
+});
+
+describe('the doctor on a bucket (objectStoreCheck)', () => {
+  test('a writer puts, reads back and deletes its probe; a missing bucket fails with the fix', async () => {
+    const { store } = freshStore();
+    const fix = 'grant roles/storage.objectUser';
+    const storage = new Storage(gcs.clientOptions({ fastRetries: true }));
+    const missing = new GcsObjectStore({ storage, bucket: `missing-${randomUUID()}` });
+    const [ok, read, gone] = await runChecks([
+      objectStoreCheck(store, { where: 'gs://b/p/', prefix: 'p/', access: 'write', fix }),
+      objectStoreCheck(store, { where: 'gs://b/p/', prefix: 'p/', access: 'read', fix }),
+      objectStoreCheck(missing, { where: 'gs://missing/', prefix: '', access: 'write', fix }),
+    ]);
+    assert.equal(ok?.status, 'ok', ok?.detail);
+    assert.equal(read?.status, 'ok', read?.detail);
+    assert.deepEqual((await store.list('p/_eventkit/doctor/')).objects, [], 'no probe object left');
+    assert.equal(gone?.status, 'fail');
+    assert.equal(gone?.fix, fix);
   });
 });
 
