@@ -102,9 +102,15 @@ export async function composeWorker(config: WorkerConfig, logger: Logger): Promi
   let stopping = false;
   if (!gate) await worker.start();
   else
-    void gate.done.then(async () => {
-      if (!stopping) await worker.start();
-    });
+    gate.done
+      .then(async () => {
+        if (!stopping) await worker.start();
+      })
+      .catch((err: unknown) => {
+        // As a failed subscription: drain and exit 1 for the supervisor to restart.
+        logger.error({ err }, 'worker_start_failed');
+        fail();
+      });
   return {
     failed,
     async drain(reason) {
