@@ -12,6 +12,12 @@ export interface CheckOutcome {
   detail: string;
   /** What to do about it; set on every fail, and on a warn with something to do. */
   fix?: string;
+  /**
+   * A fail that is no answer (unreachable, timed out) rather than a definite one
+   * (does not exist, not allowed): the production start-up checks do not hold
+   * readiness for it, since a gateway must take events while Pub/Sub is down.
+   */
+  unreachable?: boolean;
 }
 
 export interface CheckResult extends CheckOutcome {
@@ -25,13 +31,15 @@ export interface Check {
   run(): Promise<CheckOutcome>;
 }
 
-/** A failure with its fix, thrown by a check's helpers. */
+/** A failure with its fix, thrown by a check's helpers; `unreachable` when it is no answer rather than a definite one. */
 export class CheckFailure extends Error {
   readonly fix: string;
-  constructor(message: string, fix: string) {
+  readonly unreachable: boolean;
+  constructor(message: string, fix: string, options: { unreachable?: boolean } = {}) {
     super(message);
     this.name = 'CheckFailure';
     this.fix = fix;
+    this.unreachable = options.unreachable ?? false;
   }
 }
 
@@ -56,6 +64,7 @@ async function runOne(check: Check, timeoutMs: number): Promise<CheckResult> {
           status: 'fail',
           detail: `no answer within ${timeoutMs / 1000} s`,
           fix: 'check the host and port (an emulator variable pointing at nothing?), the network and firewall rules',
+          unreachable: true,
         }),
       timeoutMs,
     );
@@ -70,6 +79,7 @@ function failed(err: unknown): CheckOutcome {
     status: 'fail',
     detail: message,
     fix: err instanceof CheckFailure ? err.fix : 'see the detail; `--log-level debug` shows the client calls',
+    ...(err instanceof CheckFailure && err.unreachable ? { unreachable: true } : {}),
   };
 }
 
@@ -78,8 +88,11 @@ export function exitCodeOf(results: readonly CheckResult[]): number {
   return results.some((r) => r.status === 'fail') ? 1 : 0;
 }
 
-/** The failures in one line each, for a start-up log and /ready. */
-export function failuresOf(results: readonly CheckResult[]): string | undefined {
-  const failures = results.filter((r) => r.status === 'fail');
+/** The failures in one line each, for a start-up log and /ready (only the definite ones with `definiteOnly`). */
+export function failuresOf(
+  results: readonly CheckResult[],
+  options: { definiteOnly?: boolean } = {},
+): string | undefined {
+  const failures = results.filter((r) => r.status === 'fail' && !(options.definiteOnly && r.unreachable));
   return failures.length ? failures.map((r) => `${r.check}: ${r.detail}`).join('; ') : undefined;
 }

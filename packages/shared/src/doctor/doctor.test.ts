@@ -262,6 +262,32 @@ describe('startupGate', () => {
     assert.equal(lines.at(-1)?.[0], 'startup_checks_passed');
   });
 
+  test('no answer (unreachable, timed out) holds nothing: a gateway restarted during a Pub/Sub outage takes events', async () => {
+    const held: (string | undefined)[] = [];
+    const lines: string[] = [];
+    const logger = {
+      ...silentLogger(),
+      warn: (_o: unknown, msg: string) => lines.push(msg),
+      info: (_o: unknown, msg: string) => lines.push(msg),
+    } as unknown as Logger;
+    const gate = startupGate(
+      [
+        check('topic', async () => {
+          throw new CheckFailure('Pub/Sub is unreachable', 'check the host', { unreachable: true });
+        }),
+        check('directory', async () => ({ status: 'ok', detail: 'writable' })),
+      ],
+      (why) => held.push(why),
+      logger,
+      50,
+    );
+    await gate.done;
+    assert.deepEqual(held, ['start-up checks running', undefined]);
+    assert.deepEqual(lines, ['startup_checks_unverified']);
+    const [hung] = await runChecks([check('hangs', () => new Promise(() => {}))], { timeoutMs: 50 });
+    assert.equal(hung?.unreachable, true, 'a timeout is no answer too');
+  });
+
   test('stop() ends the re-checking (shutdown)', async () => {
     const gate = startupGate(
       [check('never', async () => ({ status: 'fail', detail: 'no', fix: 'x' }))],

@@ -13,6 +13,7 @@ import type { PubSub } from '@google-cloud/pubsub';
 import { type Check, CheckFailure, type CheckOutcome } from '../../doctor/check.ts';
 
 const NOT_FOUND = 5;
+const DEADLINE_EXCEEDED = 4;
 const UNAVAILABLE = 14;
 const UNIMPLEMENTED = 12;
 
@@ -82,10 +83,11 @@ function iamCheck(target: IamTarget, options: PubSubCheckOptions): Check {
       } catch (err) {
         const code = (err as { code?: number }).code;
         if (code === NOT_FOUND) return missing();
-        if (code === UNAVAILABLE) {
+        if (code === UNAVAILABLE || code === DEADLINE_EXCEEDED) {
           throw new CheckFailure(
             `Pub/Sub is unreachable: ${(err as Error).message}`,
             'check PUBSUB_EMULATOR_HOST (set: the emulator must be running there; unset: Google), the network and egress firewall rules',
+            { unreachable: true },
           );
         }
         if (code !== UNIMPLEMENTED) throw err;
