@@ -9,6 +9,7 @@ import type { QueuePublisher } from '@eventkit/shared/ports';
 import { Admission } from './admission.ts';
 import { createAdminApp } from './http/admin-app.ts';
 import { type AppendToWal, createApp } from './http/app.ts';
+import { LiveFeed } from './http/live/feed.ts';
 import { WriteKeys } from './http/write-keys.ts';
 import type { IngestResult } from './ingest/ingest.ts';
 import { createGatewayMetrics } from './metrics.ts';
@@ -67,6 +68,7 @@ export async function createGateway(deps: GatewayDeps) {
     renderMetrics: () => renderMetrics(registry),
     adminPort: settings.adminPort,
     traceProject: settings.traceProject,
+    live: liveEvents(settings, logger),
   };
   const app = createApp(appDeps);
   // EVENTKIT_ADMIN_PORT: /metrics and the probes on a listener of their own (compose.ts opens it).
@@ -134,6 +136,28 @@ async function openWal(settings: GatewaySettings, registry: Registry) {
     oldestPendingAt = at;
   };
   return { wal, metrics, setOldestPending };
+}
+
+/**
+ * The live events page's feed and its listener: the admin one when there is
+ * one; else the public one only where that is allowed (eventkit-dev, on
+ * loopback). Never the gateway's public port, which faces the internet.
+ */
+function liveEvents(settings: GatewaySettings, logger: Logger) {
+  const live = settings.liveEvents;
+  if (!live) return undefined;
+  const listener = settings.adminPort ? 'admin' : live.publicPort ? 'public' : undefined;
+  if (!listener) {
+    logger.warn(
+      {
+        reason:
+          'EVENTKIT_LIVE_EVENTS is on but EVENTKIT_ADMIN_PORT is not set; the gateway never serves it publicly',
+      },
+      'live_events_not_served',
+    );
+    return undefined;
+  }
+  return { feed: new LiveFeed({ payloads: live.payloads, logger }), listener } as const;
 }
 
 /** The ingest route's WAL append (the 2xx waits for it); admission hears how the write went, the relay wakes. */
