@@ -71,6 +71,7 @@ export async function createGateway(deps: GatewayDeps) {
     live: liveEvents(settings, logger),
   };
   const app = createApp(appDeps);
+  const live = appDeps.live?.feed;
   // EVENTKIT_ADMIN_PORT: /metrics and the probes on a listener of their own (compose.ts opens it).
   const adminApp = settings.adminPort ? createAdminApp(appDeps) : undefined;
 
@@ -103,6 +104,8 @@ export async function createGateway(deps: GatewayDeps) {
      */
     async shutdown(deadline: number): Promise<{ remaining: number }> {
       admission.beginShutdown();
+      // Open live-page streams would hold the listener's close() until the drain timed out.
+      live?.close();
       stopMaintenance();
       await wal.flushed();
       const drained = await relay.drain(deadline);

@@ -42,6 +42,7 @@ export class LiveFeed {
   private readonly clients = new Set<LiveClient>();
   private readonly logger: Logger | undefined;
   private failedOnce = false;
+  private stopped = false;
 
   constructor(options: LiveFeedOptions) {
     this.payloads = options.payloads;
@@ -80,9 +81,9 @@ export class LiveFeed {
     return out;
   }
 
-  /** A new client, or undefined when MAX_CLIENTS already watch. */
+  /** A new client, or undefined when MAX_CLIENTS already watch or the feed was closed. */
   subscribe(): LiveClient | undefined {
-    if (this.clients.size >= this.maxClients) return undefined;
+    if (this.stopped || this.clients.size >= this.maxClients) return undefined;
     const client = new LiveClient(this.clientQueueLimit, () => this.clients.delete(client));
     this.clients.add(client);
     return client;
@@ -90,6 +91,20 @@ export class LiveFeed {
 
   get clientCount(): number {
     return this.clients.size;
+  }
+
+  /** True once close() ran: the process is shutting down. */
+  get closed(): boolean {
+    return this.stopped;
+  }
+
+  /**
+   * Ends every client's stream and takes no new ones. At shutdown: an open
+   * stream would otherwise hold the listener's close() until the drain timed out.
+   */
+  close(): void {
+    this.stopped = true;
+    for (const client of [...this.clients]) client.close();
   }
 
   private publish(entries: NewEntry[]): void {

@@ -49,6 +49,10 @@ export function registerLiveRoutes(app: Hono<Env>, feed: LiveFeed): void {
     // web page the operator opens could read the stream through EventSource.
     if (foreignOrigin(c)) return fail(c, 'bad_request', 'the live events stream serves its own page only');
     const client = feed.subscribe();
+    if (!client && feed.closed) {
+      c.header('Retry-After', '5');
+      return fail(c, 'unavailable', 'the process is shutting down');
+    }
     if (!client) {
       c.header('Retry-After', '10');
       return fail(c, 'rate_limited', `${feed.maxClients} pages already watch the live events; close one`);
