@@ -147,7 +147,7 @@ describe('clients', () => {
     const reading = feed.subscribe();
     assert.ok(stalled && reading);
     let dropped = 0;
-    stalled.onDrop = () => dropped++;
+    stalled.onHangUp = () => dropped++;
 
     for (let i = 0; i < CLIENT_QUEUE_LIMIT / 500; i++) {
       feed.record(resultOf(tracks(i * 500 + 1, 500)), AT);

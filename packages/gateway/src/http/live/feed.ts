@@ -84,7 +84,10 @@ export class LiveFeed {
   /** A new client, or undefined when MAX_CLIENTS already watch or the feed was closed. */
   subscribe(): LiveClient | undefined {
     if (this.stopped || this.clients.size >= this.maxClients) return undefined;
-    const client = new LiveClient(this.clientQueueLimit, () => this.clients.delete(client));
+    const client = new LiveClient(this.clientQueueLimit, (dropped) => {
+      this.clients.delete(client);
+      if (dropped) this.logger?.info({ queued: this.clientQueueLimit }, 'live_events_client_dropped');
+    });
     this.clients.add(client);
     return client;
   }
@@ -104,7 +107,7 @@ export class LiveFeed {
    */
   close(): void {
     this.stopped = true;
-    for (const client of [...this.clients]) client.close();
+    for (const client of [...this.clients]) client.hangUp();
   }
 
   private publish(entries: NewEntry[]): void {
@@ -133,13 +136,17 @@ export class LiveClient {
   private queue: LiveEntry[] = [];
   private wake: (() => void) | undefined;
   private state: 'open' | 'closed' | 'dropped' = 'open';
-  /** Called once when the client is dropped for lagging: the route aborts its stream, which ends a stuck write. */
-  onDrop: (() => void) | undefined;
+  /**
+   * Called once when the server ends the client (it lagged, or the process is
+   * shutting down): the route ends its stream and its connection, even in the
+   * middle of a write that waits on a full socket.
+   */
+  onHangUp: (() => void) | undefined;
 
   private readonly limit: number;
-  private readonly release: () => void;
+  private readonly release: (dropped: boolean) => void;
 
-  constructor(limit: number, release: () => void) {
+  constructor(limit: number, release: (dropped: boolean) => void) {
     this.limit = limit;
     this.release = release;
   }
@@ -157,7 +164,7 @@ export class LiveClient {
     if (this.state !== 'open') return;
     if (this.queue.length + entries.length > this.limit) {
       this.end('dropped');
-      this.onDrop?.();
+      this.onHangUp?.();
       return;
     }
     for (const e of entries) this.queue.push(e);
@@ -186,6 +193,13 @@ export class LiveClient {
     this.end('closed');
   }
 
+  /** The server ends the client (shutdown). */
+  hangUp(): void {
+    if (this.state !== 'open') return;
+    this.end('closed');
+    this.onHangUp?.();
+  }
+
   private take(): LiveEntry[] {
     const out = this.queue;
     this.queue = [];
@@ -196,7 +210,7 @@ export class LiveClient {
     if (this.state !== 'open') return;
     this.state = state;
     this.queue = [];
-    this.release();
+    this.release(state === 'dropped');
     this.wake?.();
   }
 }

@@ -67,8 +67,13 @@ export function registerLiveRoutes(app: Hono<Env>, feed: LiveFeed): void {
       await stream.writeSSE({ data: JSON.stringify(fresh), id: String(last.seq) });
     };
     return streamSSE(c, async (stream) => {
-      // A lagging client's write may wait on a full socket forever: aborting ends it.
-      client.onDrop = () => stream.abort();
+      // A lagging client's write may wait on a full socket forever: aborting ends
+      // the write, destroying the socket ends the connection (which would hold
+      // the listener's close() at shutdown otherwise). Its EventSource reconnects.
+      client.onHangUp = () => {
+        stream.abort();
+        c.env?.incoming?.socket.destroy();
+      };
       stream.onAbort(() => client.close());
       const hello = { payloads: feed.payloads, capacity: feed.capacity };
       await stream.writeSSE({ event: 'hello', data: JSON.stringify(hello), retry: RETRY_MS });
