@@ -4,7 +4,7 @@
 // the internet.
 import { Hono } from 'hono';
 import { type Env, fail } from './context.ts';
-import { LIVE_PATH, registerLiveRoutes } from './live/routes.ts';
+import { LIVE_PATH, liveRoutes } from './live/routes.ts';
 import { registerMetrics, registerProbes } from './probes.ts';
 import { requestLogging } from './request-log.ts';
 import type { AppDeps } from './types.ts';
@@ -17,7 +17,7 @@ export function createAdminApp(
   registerProbes(app, deps);
   registerMetrics(app, deps);
   const live = deps.live?.listener === 'admin' ? deps.live.feed : undefined;
-  if (live) registerLiveRoutes(app, live);
+  if (live) app.route('/', liveRoutes(live));
   const serves = live ? `/metrics, /health, /ready and ${LIVE_PATH}` : '/metrics, /health and /ready';
   app.notFound((c) => fail(c, 'not_found', `the admin port serves ${serves}, not ${c.req.path}`));
   return app;

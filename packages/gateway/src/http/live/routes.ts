@@ -4,9 +4,10 @@
 // loopback listener by eventkit-dev; see gateway.ts.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Context, Hono } from 'hono';
+import type { IncomingMessage } from 'node:http';
+import { type ErrorCode, errorBody, errorStatus } from '@eventkit/shared/http';
+import { type Context, Hono } from 'hono';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
-import { type Env, fail } from '../context.ts';
 import type { LiveEntry } from './entries.ts';
 import type { LiveFeed } from './feed.ts';
 
@@ -35,7 +36,15 @@ export const KEEPALIVE_MS = 15_000;
 /** How soon a page's EventSource reconnects (after the client was dropped for lagging, or a restart). */
 const RETRY_MS = 2_000;
 
-export function registerLiveRoutes(app: Hono<Env>, feed: LiveFeed): void {
+/**
+ * What these routes read of the app they are mounted on (http/context.ts's
+ * Env, restated so that this folder imports nothing from http/, which imports it).
+ */
+type LiveEnv = { Variables: { requestId: string }; Bindings: { incoming?: IncomingMessage } };
+
+/** The routes, as an app to mount with `app.route('/', liveRoutes(feed))`: the host app's middleware applies. */
+export function liveRoutes(feed: LiveFeed): Hono<LiveEnv> {
+  const app = new Hono<LiveEnv>();
   app.get(LIVE_PATH, (c) =>
     c.body(PAGE, 200, {
       'Content-Type': 'text/html; charset=utf-8',
@@ -86,9 +95,15 @@ export function registerLiveRoutes(app: Hono<Env>, feed: LiveFeed): void {
       }
     });
   });
+  return app;
 }
 
-function foreignOrigin(c: Context<Env>): boolean {
+/** The shared error envelope, as http/context.ts's fail() writes it. */
+function fail(c: Context<LiveEnv>, code: ErrorCode, message: string) {
+  return c.json(errorBody(code, message, c.get('requestId') ?? ''), errorStatus(code));
+}
+
+function foreignOrigin(c: Context<LiveEnv>): boolean {
   const origin = c.req.header('origin');
   return origin !== undefined && origin !== new URL(c.req.url).origin;
 }
