@@ -190,6 +190,29 @@ describe('eventkit-dev’s live events page', () => {
       : path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'eventkit-live-')), 'live-events.png');
     await tab.screenshot({ path: shot, fullPage: true });
     assert.deepEqual([...(await fs.readFile(shot)).subarray(1, 4)], [...Buffer.from('PNG')]);
+
+    // The page holds what the ring holds, 500 rows: 501 more events leave the last 500 on it.
+    const batch = Array.from({ length: 501 }, (_, i) => ({
+      type: 'track',
+      event: 'Bulk',
+      userId: 'u',
+      messageId: `cap-${i}`,
+    }));
+    const bulk = await fetch(`${dev.url}/v1/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${btoa('wk-app:')}` },
+      body: JSON.stringify({ batch }),
+    });
+    assert.equal(bulk.status, 200);
+    await tab.waitForSelector('#rows tr[data-message-id="cap-500"]', { timeout: 20_000 });
+    const held = await tab.$$eval('#rows tr', (trs) =>
+      trs.map((tr) => (tr as unknown as { dataset: { messageId: string } }).dataset.messageId),
+    );
+    assert.equal(held.length, 500);
+    assert.equal(held[0], 'cap-500');
+    assert.equal(held.at(-1), 'cap-1');
+    assert.equal(await tab.textContent('#count'), '500 events');
+
     assert.deepEqual(watch.offLoopback(), [], 'nothing left 127.0.0.1');
 
     // Ctrl-C with the page still open: the drain does not wait for its stream.

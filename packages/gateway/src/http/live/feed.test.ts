@@ -112,6 +112,31 @@ describe('what an entry shows', () => {
     assert.equal(big?.payload?.length, 4096 + '… (cut)'.length);
   });
 
+  test('a payload of exactly 4,096 characters is kept whole; one more and it is cut', () => {
+    const feed = new LiveFeed({ payloads: true });
+    // The event's JSON grows by one character per character of padding.
+    const eventJson = (i: number, pad: string) =>
+      JSON.stringify(resultOf([track(i, { properties: { pad } })]).accepted[0]?.event);
+    const base = eventJson(1, '').length;
+    const [fits, overflows] = ['x'.repeat(4096 - base), 'x'.repeat(4097 - base)];
+    feed.record(
+      resultOf([track(1, { properties: { pad: fits } }), track(2, { properties: { pad: overflows } })]),
+      AT,
+    );
+    const [atLimit, over] = feed.recent();
+    assert.ok(atLimit?.payload === eventJson(1, fits), 'kept whole');
+    assert.equal(atLimit?.payload?.length, 4096);
+    assert.ok(over?.payload === `${eventJson(2, overflows).slice(0, 4096)}… (cut)`, 'cut at 4,096');
+  });
+
+  test('an event name of 200 characters is shown whole; a longer one is cut at 200', () => {
+    const feed = new LiveFeed({ payloads: false });
+    feed.record(resultOf([track(1, { event: 'e'.repeat(200) }), track(2, { event: 'f'.repeat(201) })]), AT);
+    const [atLimit, over] = feed.recent();
+    assert.equal(atLimit?.event, 'e'.repeat(200));
+    assert.equal(over?.event, 'f'.repeat(200));
+  });
+
   test('a request refused as a whole: one entry with its code and message', () => {
     const feed = new LiveFeed({ payloads: false });
     feed.refused(AT, { code: 'unauthorized', message: 'the write key is not known to this gateway' });
