@@ -42,11 +42,20 @@ export const PAYLOAD_CHARS = 4096;
 /** Characters kept of a name or type the client chose (a refused item's can be any length). */
 const NAME_CHARS = 200;
 
-/** The entries of one ingest request: its accepted events, then its refused items. */
-export function entriesOf(result: IngestResult, at: Date, payloads: boolean): NewEntry[] {
+/**
+ * The entries of one ingest request: its accepted events, then its refused
+ * items; only the last `keep` of them, since no more could stay in the ring
+ * (a 2,500-event batch with payloads on serialises 500 events, not 2,500).
+ */
+export function entriesOf(result: IngestResult, at: Date, payloads: boolean, keep: number): NewEntry[] {
   const iso = at.toISOString();
   const out: NewEntry[] = [];
+  let skip = Math.max(0, result.accepted.length + result.deadLetters.length - keep);
   for (const { event, source, stream } of result.accepted) {
+    if (skip > 0) {
+      skip--;
+      continue;
+    }
     out.push({
       at: iso,
       status: 'accepted',
@@ -59,6 +68,10 @@ export function entriesOf(result: IngestResult, at: Date, payloads: boolean): Ne
     });
   }
   for (const letter of result.deadLetters) {
+    if (skip > 0) {
+      skip--;
+      continue;
+    }
     const item = letter.payload;
     out.push({
       at: iso,

@@ -54,6 +54,19 @@ describe('the ring', () => {
     );
   });
 
+  test('a request bigger than the ring keeps its last entries, refused items (listed last) included', () => {
+    const feed = new LiveFeed({ payloads: false, capacity: 3 });
+    feed.record(resultOf([...tracks(1, 3), { event: 'r-1' }, { event: 'r-2' }]), AT);
+    assert.deepEqual(
+      feed.recent().map((e) => [e.status, e.event]),
+      [
+        ['accepted', 'Event 3'],
+        ['rejected', 'r-1'],
+        ['rejected', 'r-2'],
+      ],
+    );
+  });
+
   test('one request bigger than the ring keeps its last events', () => {
     const feed = new LiveFeed({ payloads: false, capacity: 3 });
     feed.record(resultOf(tracks(1, 10)), AT);

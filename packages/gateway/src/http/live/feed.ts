@@ -56,9 +56,7 @@ export class LiveFeed {
   /** An ingest request's events, after the WAL append. Never throws: the request's answer does not depend on the page. */
   record(result: IngestResult, at: Date): void {
     this.guarded(() => {
-      // Only the last `capacity` entries could be kept or shown: a 2,500-event batch costs 500 summaries.
-      const all = entriesOf(result, at, this.payloads);
-      this.publish(all.length > this.capacity ? all.slice(-this.capacity) : all);
+      this.publish(entriesOf(result, at, this.payloads, this.capacity));
     });
   }
 
