@@ -9,6 +9,7 @@ import type { QueuePublisher } from '@eventkit/shared/ports';
 import { Admission } from './admission.ts';
 import { createAdminApp } from './http/admin-app.ts';
 import { type AppendToWal, createApp } from './http/app.ts';
+import { LiveFeed } from './http/live/feed.ts';
 import { WriteKeys } from './http/write-keys.ts';
 import type { IngestResult } from './ingest/ingest.ts';
 import { createGatewayMetrics } from './metrics.ts';
@@ -67,8 +68,10 @@ export async function createGateway(deps: GatewayDeps) {
     renderMetrics: () => renderMetrics(registry),
     adminPort: settings.adminPort,
     traceProject: settings.traceProject,
+    live: liveEvents(settings, logger),
   };
   const app = createApp(appDeps);
+  const live = appDeps.live?.feed;
   // EVENTKIT_ADMIN_PORT: /metrics and the probes on a listener of their own (compose.ts opens it).
   const adminApp = settings.adminPort ? createAdminApp(appDeps) : undefined;
 
@@ -105,6 +108,8 @@ export async function createGateway(deps: GatewayDeps) {
      */
     async shutdown(deadline: number): Promise<{ remaining: number }> {
       admission.beginShutdown();
+      // Open live-page streams would hold the listener's close() until the drain timed out.
+      live?.close();
       stopMaintenance();
       await wal.flushed();
       const drained = await relay.drain(deadline);
@@ -138,6 +143,28 @@ async function openWal(settings: GatewaySettings, registry: Registry) {
     oldestPendingAt = at;
   };
   return { wal, metrics, setOldestPending };
+}
+
+/**
+ * The live events page's feed and its listener: the admin one when there is
+ * one; else the public one only where that is allowed (eventkit-dev, on
+ * loopback). Never the gateway's public port, which faces the internet.
+ */
+function liveEvents(settings: GatewaySettings, logger: Logger) {
+  const live = settings.liveEvents;
+  if (!live) return undefined;
+  const listener = settings.adminPort ? 'admin' : live.publicPort ? 'public' : undefined;
+  if (!listener) {
+    logger.warn(
+      {
+        reason:
+          'EVENTKIT_LIVE_EVENTS is on but EVENTKIT_ADMIN_PORT is not set; the gateway never serves it publicly',
+      },
+      'live_events_not_served',
+    );
+    return undefined;
+  }
+  return { feed: new LiveFeed({ payloads: live.payloads, logger }), listener } as const;
 }
 
 /** The ingest route's WAL append (the 2xx waits for it); admission hears how the write went, the relay wakes. */

@@ -36,6 +36,12 @@ export interface GatewaySettings {
   traceProject?: string | undefined;
   /** Write key → source; absent: open (EVENTKIT_WRITE_KEYS). */
   writeKeys: Readonly<Record<string, string>> | undefined;
+  /**
+   * The live events page (EVENTKIT_LIVE_EVENTS, _PAYLOADS); absent: off.
+   * `publicPort`: served on the public listener when there is no admin one
+   * (eventkit-dev, on loopback); the gateway serves it on its admin port only.
+   */
+  liveEvents?: { payloads: boolean; publicPort: boolean } | undefined;
 }
 
 /** The configuration settings the gateway is built from. */
@@ -59,6 +65,8 @@ export type GatewaySettingsConfig = Pick<
   | 'gcpProjectId'
   | 'ipCapture'
   | 'writeKeys'
+  | 'liveEvents'
+  | 'liveEventsPayloads'
 >;
 
 /** The gateway settings from the gateway's configuration. */
@@ -81,5 +89,6 @@ export function gatewaySettingsFromConfig(config: GatewaySettingsConfig): Gatewa
     adminPort: config.adminPort,
     traceProject: config.gcpProjectId,
     writeKeys: config.writeKeys,
+    liveEvents: config.liveEvents ? { payloads: config.liveEventsPayloads, publicPort: false } : undefined,
   };
 }

@@ -11,14 +11,20 @@
 // The same process can use the real services instead (EVENTKIT_QUEUE_MODE=
 // pubsub, EVENTKIT_EVENT_STORE=gcs|firestore, EVENTKIT_WAREHOUSE=bigquery with
 // the emulators or GCP), which is how the seed's options A/B/C run.
-import { createGateway, type Gateway, gatewaySettingsFromConfig, listen } from '@eventkit/gateway';
+import {
+  createGateway,
+  type Gateway,
+  type GatewaySettings,
+  gatewaySettingsFromConfig,
+  listen,
+} from '@eventkit/gateway';
 import { type Loader, loaderFromConfig } from '@eventkit/loader';
 import type { DevConfig, LoaderConfig } from '@eventkit/shared/config';
 import type { Logger } from '@eventkit/shared/logging';
 import { createMetricsRegistry } from '@eventkit/shared/metrics';
 import type { DrainResult, ShutdownReason } from '@eventkit/shared/process';
 import { createWorker, openSinks, type Sinks, type Worker, workerSettingsFromConfig } from '@eventkit/worker';
-import { banner } from './banner.ts';
+import { banner, liveEventsUrl } from './banner.ts';
 import { type DevQueue, LOCAL_IN_FLIGHT, openDevQueue } from './queue.ts';
 import { StatusLine } from './status-line.ts';
 import type { Terminal } from './terminal.ts';
@@ -74,7 +80,7 @@ export async function composeDev(
   });
 
   const gateway = await createGateway({
-    settings: gatewaySettingsFromConfig(config),
+    settings: devGatewaySettings(config),
     queue: queue.publisher,
     logger: logger.child({ component: 'gateway' }),
     registry,
@@ -166,12 +172,24 @@ function announce(
         queue: what.queue,
         event_store: config.eventStore,
         warehouse: what.loader ? config.warehouse : 'disabled',
+        live_events: liveEventsUrl(config) ?? null,
       },
       'dev_started',
     );
     status.logEvery(30_000, logger);
   }
   return status;
+}
+
+/**
+ * The gateway's settings, with the live events page allowed on the dev port:
+ * eventkit-dev listens on loopback (EVENTKIT_HOST's dev default), where the
+ * page is for the person running it; the gateway keeps it to its admin port.
+ */
+function devGatewaySettings(config: DevConfig): GatewaySettings {
+  const settings = gatewaySettingsFromConfig(config);
+  if (!settings.liveEvents) return settings;
+  return { ...settings, liveEvents: { ...settings.liveEvents, publicPort: true } };
 }
 
 function loaderEnabled(config: DevConfig): boolean {

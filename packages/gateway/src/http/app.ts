@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import { readBoundedBody } from './body.ts';
 import { type Env, fail } from './context.ts';
 import { corsMiddleware } from './cors.ts';
+import { liveRoutes } from './live/routes.ts';
 import { registerMetrics, registerProbes } from './probes.ts';
 import { requestLogging } from './request-log.ts';
 import { registerIngestRoutes } from './routes.ts';
@@ -30,6 +31,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   registerProbes(app, deps);
   // With an admin port, /metrics is served there only (admin-app.ts).
   if (!deps.adminPort) registerMetrics(app, deps);
+  if (deps.live?.listener === 'public') app.route('/', liveRoutes(deps.live.feed));
 
   app.notFound((c) => fail(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {

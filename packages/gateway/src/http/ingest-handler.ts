@@ -3,6 +3,7 @@
 // it), then the answer in the route's client family's shape (respond.ts).
 // Refusal when busy happens before this, in refuse-when-busy.ts.
 import { isJsonObject } from '@eventkit/shared/event';
+import type { ErrorCode } from '@eventkit/shared/http';
 import type { Context } from 'hono';
 import { requestFacts } from '../ingest/enrich.ts';
 import { ingest, type StreamRule } from '../ingest/ingest.ts';
@@ -17,21 +18,25 @@ import { basicAuthUser } from './write-keys.ts';
 export async function handleIngest(c: Context<Env>, deps: AppDeps, route: RouteKind, rule: StreamRule) {
   const receivedAt = new Date();
   if (rule.kind === 'fixed') c.set('stream', rule.stream);
+  // A request refused as a whole shows on the live page too (live/), with the code its client got.
+  const refuse = (code: ErrorCode, message: string, source?: string) => {
+    deps.live?.feed.refused(receivedAt, { code, message }, { source, stream: c.get('stream') });
+    return fail(c, code, message);
+  };
 
   let value: unknown;
   try {
     const raw = await readBoundedBody(c.req.raw, deps.limits.maxRequestBytes, c.env?.incoming);
     value = await decodeJsonBody(raw, c.req.header('content-encoding') ?? null, deps.limits.maxRequestBytes);
   } catch (err) {
-    if (err instanceof BodyError) return fail(c, err.code, err.message);
+    if (err instanceof BodyError) return refuse(err.code, err.message);
     throw err;
   }
 
   const parsed = itemsOf(value, route);
-  if (typeof parsed === 'string') return fail(c, 'bad_request', parsed);
+  if (typeof parsed === 'string') return refuse('bad_request', parsed);
   if (parsed.items.length > deps.limits.maxBatchEvents) {
-    return fail(
-      c,
+    return refuse(
       'too_many_events',
       `the request has ${parsed.items.length} events, over the ${deps.limits.maxBatchEvents}-event limit (EVENTKIT_MAX_BATCH_EVENTS)`,
     );
@@ -42,7 +47,7 @@ export async function handleIngest(c: Context<Env>, deps: AppDeps, route: RouteK
     isJsonObject(value) && typeof value.writeKey === 'string' ? value.writeKey : undefined,
     c.req.query('writeKey'),
   ]);
-  if (!key.ok) return fail(c, 'unauthorized', key.message);
+  if (!key.ok) return refuse('unauthorized', key.message);
 
   const result = ingest({
     items: parsed.items,
@@ -69,12 +74,14 @@ export async function handleIngest(c: Context<Env>, deps: AppDeps, route: RouteK
   } catch (err) {
     c.get('log').fatal({ err }, 'wal_write_failed');
     c.header('Retry-After', '5');
-    return fail(
-      c,
+    return refuse(
       'unavailable',
       'the gateway could not store the events; nothing was accepted, retry later',
+      key.source,
     );
   }
+  // After the append, so the page shows what was stored; synchronous, it never delays the answer.
+  deps.live?.feed.record(result, receivedAt);
   deps.metrics.eventsAccepted.inc(result.accepted.length);
   for (const r of result.rejected) deps.metrics.eventsRejected.inc({ code: r.code });
   return respond(c, route, result);

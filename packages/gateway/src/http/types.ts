@@ -6,6 +6,7 @@ import type { Logger } from '@eventkit/shared/logging';
 import type { IpCapture } from '../ingest/enrich.ts';
 import type { IngestResult } from '../ingest/ingest.ts';
 import type { GatewayMetrics } from '../metrics.ts';
+import type { LiveFeed } from './live/feed.ts';
 import type { WriteKeys } from './write-keys.ts';
 
 export interface Limits {
@@ -56,6 +57,12 @@ export interface AppDeps {
   adminPort?: number | undefined;
   writeKeys: WriteKeys;
   appendToWal: AppendToWal;
+  /**
+   * The live events page (EVENTKIT_LIVE_EVENTS): the feed the ingest routes
+   * record into, and the listener that serves /live (the admin one on the
+   * gateway, the public one in eventkit-dev, which listens on loopback).
+   */
+  live?: { feed: LiveFeed; listener: 'public' | 'admin' } | undefined;
   state: GatewayState;
   logger: Logger;
   metrics: GatewayMetrics;

@@ -42,6 +42,10 @@ describe('eventkit-dev on a terminal', () => {
     });
     await until(() => screen.includes('Send an event:'), 30_000, 'the banner');
     assert.match(screen, new RegExp(`gateway {4}http://127\\.0\\.0\\.1:${port}`));
+    assert.match(
+      screen,
+      new RegExp(`live {7}http://127\\.0\\.0\\.1:${port}/live {2}\\(the last events as they arrive\\)`),
+    );
     // The banner's curl, run as printed.
     const curl = /curl -X POST [^\n]*\\\r?\n\s*-d '[^']*'/.exec(screen)?.[0];
     assert.ok(curl, `a curl command in the banner:\n${screen}`);

@@ -92,6 +92,15 @@ describe('defaults (the seed’s, where it had the setting)', () => {
     assert.equal(loadDevConfig({ EVENTKIT_PORT: '', GCP_GCS_BUCKET: '  ' }).config.port, 8000);
     assert.equal(loadDevConfig({ GCP_GCS_BUCKET: '' }).config.eventStore, 'file');
   });
+
+  test('the live events page: on in the local mode, opt-in on the gateway; payloads hidden in both', () => {
+    assert.equal(loadDevConfig({}).config.liveEvents, true);
+    assert.equal(loadDevConfig({}).config.liveEventsPayloads, false);
+    assert.equal(loadGatewayConfig(PROJECT).config.liveEvents, false);
+    assert.equal(loadGatewayConfig(PROJECT).config.liveEventsPayloads, false);
+    assert.equal(loadGatewayConfig({ ...PROJECT, EVENTKIT_LIVE_EVENTS: 'true' }).config.liveEvents, true);
+    assert.equal(loadDevConfig({ EVENTKIT_LIVE_EVENTS: '0' }).config.liveEvents, false);
+  });
 });
 
 describe('adaptive defaults', () => {
@@ -237,6 +246,8 @@ describe('errors name the variable, the flag and what was expected', () => {
       EVENTKIT_MAX_EVENT_BYTES: '32gb',
       GCP_BIGQUERY_TABLE: 'raw-events; drop table x',
       PUBSUB_EMULATOR_HOST: 'localhost',
+      EVENTKIT_LIVE_EVENTS: 'on',
+      EVENTKIT_LIVE_EVENTS_PAYLOADS: 'yes',
     };
     for (const [name, raw] of Object.entries(bad)) {
       const err = configError(() => loadDevConfig({ [name]: raw }));

@@ -28,6 +28,8 @@ export const SETTING_PARTS = {
     'maxRequestBytes',
     'maxBatchEvents',
   ],
+  /** The live events page (/live) and whether it shows payloads. */
+  liveEvents: ['liveEvents', 'liveEventsPayloads'],
   /** Where the WAL file is (enough to read it: wal status, wal inspect). */
   walFile: ['dataDir', 'ringBufferDbPath'],
   /** Writing the WAL. */

@@ -4,7 +4,7 @@ import {
   DEFAULT_MAX_REQUEST_BYTES,
 } from '../../event/limits.ts';
 import { SOURCE_NAME, setting } from './define.ts';
-import { bytes, corsOrigins, integer, keyValueMap, oneOf, text } from './parsers.ts';
+import { boolean, bytes, corsOrigins, integer, keyValueMap, oneOf, text } from './parsers.ts';
 
 export const GATEWAY_HTTP_SETTINGS = {
   // ── Gateway HTTP ───────────────────────────────────────────────────────────
@@ -106,5 +106,26 @@ export const GATEWAY_HTTP_SETTINGS = {
     roles: ['gateway'],
     parser: integer(1, 100_000),
     default: DEFAULT_MAX_BATCH_EVENTS,
+  }),
+  // The live events page (gateway/src/http/live): on in the local mode, which
+  // listens on loopback; opt-in on the gateway, and only on its admin port.
+  liveEvents: setting({
+    env: 'EVENTKIT_LIVE_EVENTS',
+    description:
+      'Serve /live, a page of the last events as they arrive (accepted, or refused with the reason), from a bounded ring in memory. The gateway serves it on EVENTKIT_ADMIN_PORT only (never on the public port); eventkit-dev on its own port.',
+    group: 'Gateway HTTP',
+    roles: ['gateway'],
+    parser: boolean(),
+    default: (ctx) => ctx.role === 'dev',
+    defaultText: 'false (dev: true)',
+  }),
+  liveEventsPayloads: setting({
+    env: 'EVENTKIT_LIVE_EVENTS_PAYLOADS',
+    description:
+      'Show each event as sent (properties, traits, user ids) on /live. Off: only time, type, event name, source, stream, message id, status and reasons.',
+    group: 'Gateway HTTP',
+    roles: ['gateway'],
+    parser: boolean(),
+    default: false,
   }),
 } as const;
