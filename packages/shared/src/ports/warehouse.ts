@@ -69,6 +69,25 @@ export class WarehouseConfigError extends Error {
   override readonly name = 'WarehouseConfigError';
 }
 
+/** One view `refreshViews` keeps (the Segment-shaped views, packages/loader/README.md). */
+export interface ViewInfo {
+  name: string;
+  /** `call`: tracks, identifies, …; `users`: latest traits per user; `event`: one track event name. */
+  kind: 'call' | 'users' | 'event';
+  columns: string[];
+  /** `event` views: the event names (as sent) whose rows it shows. */
+  events?: string[];
+  /** Created or replaced by this refresh (false: its definition had not changed). */
+  changed: boolean;
+}
+
+/** What `refreshViews` did: the views it keeps, and what it left out and why. */
+export interface ViewsReport {
+  views: ViewInfo[];
+  /** An event name (or a view name) with no view: no valid name, past the cap, a name taken. */
+  skipped: { name: string; reason: string }[];
+}
+
 export interface Warehouse {
   /** `bigquery`, `duckdb`, `memory`: for logs and metrics. */
   readonly kind: string;
@@ -96,5 +115,11 @@ export interface Warehouse {
    * when its error is `data`, or `unknown` while other files of its group loaded.
    */
   classifyError?(err: unknown): LoadErrorKind;
+  /**
+   * Optional: creates or replaces the Segment-shaped views next to the events
+   * table (one per call type, `users`, one per frequent track event name).
+   * Idempotent; expects ensureTables() to have run.
+   */
+  refreshViews?(): Promise<ViewsReport>;
   close(): Promise<void>;
 }

@@ -1,0 +1,75 @@
+// The Segment-shaped views in the DuckDB file, in the dataset's schema beside
+// the events table (views/segment-schema.ts says what they hold).
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { TableNames } from '../tables.ts';
+import { type Profile, planViews } from '../views/plan.ts';
+import { type Dialect, eventNamesSql, jsonKeysSql, viewStatements } from '../views/render.ts';
+import { MAX_PROPERTY_COLUMNS, PROFILE_DAYS, PROFILE_EVENT_NAMES } from '../views/segment-schema.ts';
+import type { ViewsReport } from '../views/types.ts';
+import { ident, lit } from './duckdb-file.ts';
+
+export const duckDbDialect = (dataset: string): Dialect => ({
+  table: (name) => `${ident(dataset)}.${ident(name)}`,
+  ident,
+  str: lit,
+  // json_extract_string gives objects and arrays as JSON text; BigQuery's JSON_VALUE gives NULL.
+  jsonValue: (column, path) =>
+    `CASE WHEN json_type(${column}, ${lit(path)}) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(${column}, ${lit(path)}) END`,
+  snake: (e) =>
+    `lower(trim(regexp_replace(regexp_replace(${e}, '([a-z0-9])([A-Z])', '\\1_\\2', 'g'), '[^A-Za-z0-9]+', '_', 'g'), '_'))`,
+  latestNonNull: (x, order) => `arg_max(${x}, ${order}) FILTER (WHERE ${x} IS NOT NULL)`,
+  jsonKeysJoin: (expr, alias) => `unnest(json_keys(${expr})) AS u(${ident(alias)})`,
+});
+
+/**
+ * Profiles the events of the last PROFILE_DAYS, plans the views and creates
+ * those whose SQL differs from `created` (what this process created before:
+ * name → SQL), updating it. A view that fails (a table of that name that is
+ * not the loader's) is reported as skipped; the others are still created.
+ */
+export async function refreshDuckDbViews(
+  c: DuckDBConnection,
+  names: TableNames,
+  created: Map<string, string>,
+  now: Date,
+): Promise<ViewsReport> {
+  const d = duckDbDialect(names.dataset);
+  const since = `TIMESTAMPTZ ${lit(new Date(now.getTime() - PROFILE_DAYS * 86_400_000).toISOString())}`;
+  const read = async (sql: string) => (await c.runAndReadAll(sql)).getRowObjectsJS();
+  const events = (await read(eventNamesSql(d, names.events, since, PROFILE_EVENT_NAMES))).map((r) => ({
+    event: String(r.event),
+    n: Number(r.n),
+  }));
+  const taken = new Set(
+    (
+      await read(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = ${lit(names.dataset)} AND table_type = 'BASE TABLE'`,
+      )
+    ).map((r) => String(r.table_name)),
+  );
+  const chosen = planViews({ events, keys: [] }, taken).views.flatMap((v) => v.events ?? []);
+  const list = chosen.length > 0 ? `(${chosen.map(lit).join(', ')})` : '(NULL)';
+  // Twice the cap per event name: keys dropped as reserved or duplicate names leave room.
+  const keys = (await read(jsonKeysSql(d, names.events, since, list, 2 * MAX_PROPERTY_COLUMNS))).map((r) => ({
+    type: String(r.type),
+    event: r.event === null ? null : String(r.event),
+    key: String(r.key),
+    n: Number(r.n),
+  })) as Profile['keys'];
+  const plan = planViews({ events, keys }, taken);
+  const report: ViewsReport = { views: [], skipped: [...plan.skipped] };
+  for (const { sql, ...view } of viewStatements(d, names.events, plan)) {
+    const changed = created.get(view.name) !== sql;
+    if (changed) {
+      try {
+        await c.run(sql);
+        created.set(view.name, sql);
+      } catch (err) {
+        report.skipped.push({ name: view.name, reason: (err as Error).message.split('\n')[0]! });
+        continue;
+      }
+    }
+    report.views.push({ ...view, changed });
+  }
+  return report;
+}
