@@ -2,8 +2,9 @@
 // the events table (views/segment-schema.ts says what they hold).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TableNames } from '../tables.ts';
-import { type Profile, planViews } from '../views/plan.ts';
-import { type Dialect, eventNamesSql, jsonKeysSql, viewStatements } from '../views/render.ts';
+import type { Profile } from '../views/plan.ts';
+import { refreshViews } from '../views/refresh.ts';
+import { type Dialect, eventNamesSql, jsonKeysSql } from '../views/render.ts';
 import { MAX_PROPERTY_COLUMNS, PROFILE_DAYS, PROFILE_EVENT_NAMES } from '../views/segment-schema.ts';
 import type { ViewsReport } from '../views/types.ts';
 import { ident, lit } from './duckdb-file.ts';
@@ -21,12 +22,7 @@ export const duckDbDialect = (dataset: string): Dialect => ({
   jsonKeysJoin: (expr, alias) => `unnest(json_keys(${expr})) AS u(${ident(alias)})`,
 });
 
-/**
- * Profiles the events of the last PROFILE_DAYS, plans the views and creates
- * those whose SQL differs from `created` (what this process created before:
- * name → SQL), updating it. A view that fails (a table of that name that is
- * not the loader's) is reported as skipped; the others are still created.
- */
+/** The views' refresh (views/refresh.ts) over an open connection to the file. */
 export async function refreshDuckDbViews(
   c: DuckDBConnection,
   names: TableNames,
@@ -36,40 +32,33 @@ export async function refreshDuckDbViews(
   const d = duckDbDialect(names.dataset);
   const since = `TIMESTAMPTZ ${lit(new Date(now.getTime() - PROFILE_DAYS * 86_400_000).toISOString())}`;
   const read = async (sql: string) => (await c.runAndReadAll(sql)).getRowObjectsJS();
-  const events = (await read(eventNamesSql(d, names.events, since, PROFILE_EVENT_NAMES))).map((r) => ({
-    event: String(r.event),
-    n: Number(r.n),
-  }));
-  const taken = new Set(
-    (
-      await read(
-        `SELECT table_name FROM information_schema.tables WHERE table_schema = ${lit(names.dataset)} AND table_type = 'BASE TABLE'`,
-      )
-    ).map((r) => String(r.table_name)),
+  // Every table of the schema: the loader's and any other; a view never replaces one.
+  const tables = await read(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = ${lit(names.dataset)} AND table_type = 'BASE TABLE'`,
   );
-  const chosen = planViews({ events, keys: [] }, taken).views.flatMap((v) => v.events ?? []);
-  const list = chosen.length > 0 ? `(${chosen.map(lit).join(', ')})` : '(NULL)';
-  // Twice the cap per event name: keys dropped as reserved or duplicate names leave room.
-  const keys = (await read(jsonKeysSql(d, names.events, since, list, 2 * MAX_PROPERTY_COLUMNS))).map((r) => ({
-    type: String(r.type),
-    event: r.event === null ? null : String(r.event),
-    key: String(r.key),
-    n: Number(r.n),
-  })) as Profile['keys'];
-  const plan = planViews({ events, keys }, taken);
-  const report: ViewsReport = { views: [], skipped: [...plan.skipped] };
-  for (const { sql, ...view } of viewStatements(d, names.events, plan)) {
-    const changed = created.get(view.name) !== sql;
-    if (changed) {
-      try {
-        await c.run(sql);
-        created.set(view.name, sql);
-      } catch (err) {
-        report.skipped.push({ name: view.name, reason: (err as Error).message.split('\n')[0]! });
-        continue;
-      }
-    }
-    report.views.push({ ...view, changed });
-  }
-  return report;
+  return refreshViews(
+    {
+      dialect: d,
+      events: names.events,
+      taken: new Set(tables.map((r) => String(r.table_name))),
+      eventNames: async () =>
+        (await read(eventNamesSql(d, names.events, since, PROFILE_EVENT_NAMES))).map((r) => ({
+          event: String(r.event),
+          n: Number(r.n),
+        })),
+      jsonKeys: async (events) => {
+        const list = events.length > 0 ? `(${events.map(lit).join(', ')})` : '(NULL)';
+        // Twice the cap per event name: keys dropped as reserved or duplicate names leave room.
+        const rows = await read(jsonKeysSql(d, names.events, since, list, 2 * MAX_PROPERTY_COLUMNS));
+        return rows.map((r) => ({
+          type: String(r.type) as Profile['keys'][number]['type'],
+          event: r.event === null ? null : String(r.event),
+          key: String(r.key),
+          n: Number(r.n),
+        }));
+      },
+      execute: async (sql) => void (await c.run(sql)),
+    },
+    created,
+  );
 }
