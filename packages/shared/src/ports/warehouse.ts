@@ -77,7 +77,9 @@ export interface ViewInfo {
   columns: string[];
   /** `event` views: the event names (as sent) whose rows it shows. */
   events?: string[];
-  /** Created or replaced by this refresh (false: its definition had not changed). */
+  /** A hash of the view's SQL: equal definitions, equal views. */
+  definition: string;
+  /** Created or replaced by this refresh (false: `known` had this definition). */
   changed: boolean;
 }
 
@@ -118,8 +120,10 @@ export interface Warehouse {
   /**
    * Optional: creates or replaces the Segment-shaped views next to the events
    * table (one per call type, `users`, one per frequent track event name).
-   * Idempotent; expects ensureTables() to have run.
+   * Idempotent; expects ensureTables() to have run. `known`: view name →
+   * definition of the views known to exist so (an earlier report's); those
+   * are not created again. Without it every view is created or replaced.
    */
-  refreshViews?(): Promise<ViewsReport>;
+  refreshViews?(known?: ReadonlyMap<string, string>): Promise<ViewsReport>;
   close(): Promise<void>;
 }

@@ -101,8 +101,6 @@ export class BigQueryWarehouse implements Warehouse {
   readonly #jobs: JobRunner;
   readonly #log: Logger;
   #location: string | undefined;
-  /** The views this instance created: name → SQL (an unchanged view is not replaced). */
-  readonly #views = new Map<string, string>();
 
   constructor(options: BigQueryWarehouseOptions) {
     this.#o = options;
@@ -375,9 +373,9 @@ export class BigQueryWarehouse implements Warehouse {
   }
 
   /** The Segment-shaped views (views.ts): query jobs in the dataset's location. */
-  refreshViews(): Promise<ViewsReport> {
+  refreshViews(known?: ReadonlyMap<string, string>): Promise<ViewsReport> {
     const query = <T>(sql: string, params: QueryParameter[]) => this.#query<T>(sql, params);
-    return refreshBigQueryViews(query, this.projectId, this.names, this.#views, new Date());
+    return refreshBigQueryViews(query, this.projectId, this.names, known, new Date());
   }
 
   async close(): Promise<void> {}

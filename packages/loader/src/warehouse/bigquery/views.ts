@@ -41,7 +41,7 @@ export function refreshBigQueryViews(
   query: RunQuery,
   projectId: string,
   names: TableNames,
-  created: Map<string, string>,
+  known: ReadonlyMap<string, string> | undefined,
   now: Date,
 ): Promise<ViewsReport> {
   const d = bigQueryDialect(projectId, names.dataset);
@@ -75,6 +75,6 @@ export function refreshBigQueryViews(
         ).map((r) => ({ ...r, event: r.event ?? null, n: Number(r.n) })),
       execute: async (sql) => void (await query(sql, [])),
     },
-    created,
+    known,
   );
 }

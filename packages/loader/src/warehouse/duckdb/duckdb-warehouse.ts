@@ -47,8 +47,6 @@ export class DuckDbWarehouse implements Warehouse {
   readonly kind = 'duckdb';
   readonly names: TableNames;
   readonly #opts: DuckDbWarehouseOptions;
-  /** The views this instance created: name → SQL (an unchanged view is not replaced). */
-  readonly #views = new Map<string, string>();
 
   constructor(opts: DuckDbWarehouseOptions) {
     this.#opts = opts;
@@ -236,8 +234,8 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   /** The Segment-shaped views (views.ts), in the dataset's schema. */
-  refreshViews(): Promise<ViewsReport> {
-    return this.#write((c) => refreshDuckDbViews(c, this.names, this.#views, new Date()));
+  refreshViews(known?: ReadonlyMap<string, string>): Promise<ViewsReport> {
+    return this.#write((c) => refreshDuckDbViews(c, this.names, known, new Date()));
   }
 
   async close(): Promise<void> {

@@ -26,7 +26,7 @@ export const duckDbDialect = (dataset: string): Dialect => ({
 export async function refreshDuckDbViews(
   c: DuckDBConnection,
   names: TableNames,
-  created: Map<string, string>,
+  known: ReadonlyMap<string, string> | undefined,
   now: Date,
 ): Promise<ViewsReport> {
   const d = duckDbDialect(names.dataset);
@@ -59,6 +59,6 @@ export async function refreshDuckDbViews(
       },
       execute: async (sql) => void (await c.run(sql)),
     },
-    created,
+    known,
   );
 }

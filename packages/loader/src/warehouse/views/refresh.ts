@@ -1,7 +1,8 @@
 // One refresh of the views, the same for both warehouses: profile the recent
 // events (names, then the JSON keys of the names that get a view), plan, and
-// create or replace each view whose SQL changed since this process last
-// created it.
+// create or replace each view whose definition (a hash of its SQL) is not the
+// one the caller knows it has.
+import { createHash } from 'node:crypto';
 import { type Profile, planViews } from './plan.ts';
 import { type Dialect, viewStatements } from './render.ts';
 import type { ViewsReport } from './types.ts';
@@ -21,28 +22,31 @@ export interface ViewsBackend {
 }
 
 /**
- * `created`: name → SQL of the views this process created; an unchanged view
- * is not replaced (a refresh that changes nothing is two reads). A view the
+ * `known`: name → definition of views known to exist so; those are not
+ * replaced (a refresh that changes nothing is two reads). A view the
  * warehouse refuses (a table of that name that is not the loader's) is
  * reported as skipped, with the warehouse's message; the others are created.
  */
-export async function refreshViews(b: ViewsBackend, created: Map<string, string>): Promise<ViewsReport> {
+export async function refreshViews(
+  b: ViewsBackend,
+  known: ReadonlyMap<string, string> = new Map(),
+): Promise<ViewsReport> {
   const events = await b.eventNames();
   const chosen = planViews({ events, keys: [] }, b.taken).views.flatMap((v) => v.events ?? []);
   const plan = planViews({ events, keys: await b.jsonKeys(chosen) }, b.taken);
   const report: ViewsReport = { views: [], skipped: [...plan.skipped] };
   for (const { sql, ...view } of viewStatements(b.dialect, b.events, plan)) {
-    const changed = created.get(view.name) !== sql;
+    const definition = createHash('sha256').update(sql).digest('hex').slice(0, 16);
+    const changed = known.get(view.name) !== definition;
     if (changed) {
       try {
         await b.execute(sql);
-        created.set(view.name, sql);
       } catch (err) {
         report.skipped.push({ name: view.name, reason: (err as Error).message.split('\n')[0] ?? '' });
         continue;
       }
     }
-    report.views.push({ ...view, changed });
+    report.views.push({ ...view, definition, changed });
   }
   return report;
 }
