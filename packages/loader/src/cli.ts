@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // eventkit-loader: the command line of the loader. Builds the program,
 // registers its commands (commands/*.ts: run, status, backfill, release,
-// query; config from shared) and parses; cli.ts and the commands are the only
+// query, views; config from shared) and parses; cli.ts and the commands are the only
 // readers of process.env and process.argv.
 //
 // A command file keeps this shape: configureXCommand(program) declares the
@@ -17,6 +17,7 @@ import { configureQueryCommand } from './commands/query.ts';
 import { configureReleaseCommand } from './commands/release.ts';
 import { configureRunCommand } from './commands/run.ts';
 import { configureStatusCommand } from './commands/status.ts';
+import { configureViewsCommand } from './commands/views.ts';
 import { VERSION } from './version.ts';
 
 const program = createProgram({
@@ -30,6 +31,7 @@ configureStatusCommand(program);
 configureBackfillCommand(program);
 configureReleaseCommand(program);
 configureQueryCommand(program);
+configureViewsCommand(program);
 addConfigCommand(program, 'loader', { env: process.env });
 
 process.exitCode = await runCli(program, process.argv);
