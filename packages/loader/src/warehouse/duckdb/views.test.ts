@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { FileObjectStore } from '@eventkit/shared/local';
 import { afterAll, describe, test } from 'vitest';
 import { putEventFile, type RowInput } from '../../testing/fixtures.ts';
-import { MAX_EVENT_VIEWS, MAX_PROPERTY_COLUMNS, snakeCase } from '../views/segment-schema.ts';
+import {
+  MAX_EVENT_VIEWS,
+  MAX_NAME_LENGTH,
+  MAX_PROPERTY_COLUMNS,
+  PROFILE_DAYS,
+  PROFILE_EVENT_NAMES,
+  snakeCase,
+} from '../views/segment-schema.ts';
 import { withDuckDb } from './duckdb-file.ts';
 import { DuckDbWarehouse } from './duckdb-warehouse.ts';
 import { duckDbDialect } from './views.ts';
@@ -285,5 +292,51 @@ describe('Segment-shaped views in DuckDB', () => {
       [],
     );
     assert.deepEqual(await w.sql('SELECT count(*)::INT AS n FROM events.logged_in'), [{ n: 0 }]);
+  });
+
+  test(`the profile counts the last ${PROFILE_DAYS} days: an event name seen just inside has a view, one seen just before none`, async () => {
+    const day = 24 * 60;
+    const w = await warehouseWith([
+      { event: 'Inside', received_at: recent(PROFILE_DAYS * day - 10) },
+      { event: 'Outside', received_at: recent(PROFILE_DAYS * day + 10) },
+    ]);
+    const names = (await w.warehouse.refreshViews()).views.map((v) => v.name);
+    assert.ok(names.includes('inside'));
+    assert.ok(!names.includes('outside'));
+    assert.deepEqual(
+      await w.sql('SELECT count(*)::INT AS n FROM events.tracks'),
+      [{ n: 2 }],
+      'the views show every row',
+    );
+  });
+
+  test(`the profile reads the ${PROFILE_EVENT_NAMES} most frequent names: at the limit each is listed, one over the rarest is not considered`, async () => {
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `Name ${String(i).padStart(4, '0')}`);
+    const atLimit = await warehouseWith(
+      names(PROFILE_EVENT_NAMES).map((event) => ({ event, properties: '{}' })),
+    );
+    const at = await atLimit.warehouse.refreshViews();
+    assert.equal(at.skipped.length, PROFILE_EVENT_NAMES - MAX_EVENT_VIEWS);
+
+    const over = names(PROFILE_EVENT_NAMES + 1);
+    const overLimit = await warehouseWith([
+      ...over.map((event) => ({ event, properties: '{}' })),
+      ...over.slice(0, -1).map((event) => ({ event, properties: '{}' })),
+    ]);
+    const report = await overLimit.warehouse.refreshViews();
+    assert.equal(report.skipped.length, PROFILE_EVENT_NAMES - MAX_EVENT_VIEWS);
+    assert.ok(!report.skipped.some((s) => s.name === snakeCase(over.at(-1)!)));
+  });
+
+  test(`view names are cut at ${MAX_NAME_LENGTH} characters: at the limit whole, one over cut`, async () => {
+    const atLimit = 'a'.repeat(MAX_NAME_LENGTH);
+    const overLimit = `b${'c'.repeat(MAX_NAME_LENGTH)}`;
+    const w = await warehouseWith([{ event: atLimit }, { event: overLimit }]);
+    const names = (await w.warehouse.refreshViews()).views.map((v) => v.name);
+    assert.ok(names.includes(atLimit));
+    assert.ok(names.includes(overLimit.slice(0, MAX_NAME_LENGTH)));
+    assert.deepEqual(await w.sql(`SELECT event_text FROM events.${overLimit.slice(0, MAX_NAME_LENGTH)}`), [
+      { event_text: overLimit },
+    ]);
   });
 });
