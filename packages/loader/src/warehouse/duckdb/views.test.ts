@@ -147,10 +147,17 @@ describe('Segment-shaped views in DuckDB', () => {
         traits: '{"email":"old@example.com","plan":"free"}',
       },
       { type: 'identify', user_id: 'u1', timestamp: recent(10), traits: '{"plan":"pro"}' },
-      { type: 'identify', user_id: 'u2', timestamp: recent(10), traits: '{"email":"b@example.com"}' },
+      // A trait named like a column the view needs (timestamp) is no column.
+      {
+        type: 'identify',
+        user_id: 'u2',
+        timestamp: recent(10),
+        traits: '{"email":"b@example.com","timestamp":"x"}',
+      },
       { type: 'identify', user_id: null, anonymous_id: 'anon-9', traits: '{"email":"anon@example.com"}' },
     ]);
     await w.warehouse.refreshViews();
+    assert.deepEqual(await w.columns('users'), ['id', 'received_at', 'email', 'plan']);
     assert.deepEqual(await w.sql('SELECT id, email, plan FROM events.users ORDER BY id'), [
       { id: 'u1', email: 'old@example.com', plan: 'pro' },
       { id: 'u2', email: 'b@example.com', plan: null },

@@ -99,14 +99,16 @@ export function planViews(profile: Profile, taken: ReadonlySet<string>): ViewPla
       columns: [...fixed, ...props],
     });
   }
-  const usersFixed = USERS_FIXED.map(
+  // `timestamp` too: the users view orders the identifies by it under that name (render.ts).
+  const usersFixed = [...USERS_FIXED, 'timestamp'].map(
     (name) => ({ name, source: { kind: 'column', column: name } }) as ViewColumn,
   );
   return { views, userTraits: propertyColumns(keysOf('identify'), usersFixed, 'traits'), skipped };
 }
 
 /**
- * The JSON keys as columns, most frequent first, at most MAX_PROPERTY_COLUMNS:
+ * The JSON keys as columns, the most frequent, at most MAX_PROPERTY_COLUMNS, in
+ * name order (so a view's definition changes only when its set of columns does):
  * a key whose column name is a fixed column's is dropped (as Segment discards
  * properties named like its reserved columns), of two keys with the same
  * column name the more frequent wins, keys without a letter or digit or that a
@@ -128,5 +130,5 @@ function propertyColumns(
     used.add(name);
     out.push({ name, source: { kind: 'json', column: json, path: [key] } });
   }
-  return out;
+  return out.sort((a, b) => (a.name < b.name ? -1 : 1));
 }
