@@ -335,7 +335,8 @@ WHEN NOT MATCHED THEN INSERT (\`message_id\`, \`received_at\`) VALUES (S.\`messa
   });
   // https://cloud.google.com/bigquery/docs/views-intro#view_limitations ("You can't reference query
   // parameters in views"); duplicate column names: "Duplicate column names in the result are not
-  // supported" (DuckDB would rename the second); a view does not replace a table.
+  // supported" (DuckDB would rename the second); OR REPLACE replaces a view, not a table
+  // (https://cloud.google.com/bigquery/docs/reference/standard-sql/data-definition-language#create_view_statement).
   test('views: no query parameter, no two columns of one name (in any case), never over a table', async () => {
     const t = `\`test-project.${DATASET}.staging\``;
     await loadParquet(await parquet(GOOD));

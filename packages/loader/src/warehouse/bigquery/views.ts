@@ -74,6 +74,8 @@ export function refreshBigQueryViews(
           )
         ).map((r) => ({ ...r, event: r.event ?? null, n: Number(r.n) })),
       execute: async (sql) => void (await query(sql, [])),
+      // DDL jobs take about a second each; views are distinct tables, so a few at once do not contend.
+      parallel: 4,
     },
     known,
   );

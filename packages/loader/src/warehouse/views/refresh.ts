@@ -19,6 +19,8 @@ export interface ViewsBackend {
   jsonKeys(events: readonly string[]): Promise<Profile['keys']>;
   /** Runs one CREATE OR REPLACE VIEW. */
   execute(sql: string): Promise<void>;
+  /** CREATE statements at a time (default 1: one DuckDB connection runs one at a time). */
+  parallel?: number;
 }
 
 /**
@@ -34,19 +36,28 @@ export async function refreshViews(
   const events = await b.eventNames();
   const chosen = planViews({ events, keys: [] }, b.taken).views.flatMap((v) => v.events ?? []);
   const plan = planViews({ events, keys: await b.jsonKeys(chosen) }, b.taken);
+  const statements = viewStatements(b.dialect, b.events, plan);
+  const outcomes: (string | undefined)[] = new Array(statements.length);
+  const step = Math.max(1, b.parallel ?? 1);
+  for (let i = 0; i < statements.length; i += step) {
+    // A batch at a time; an error is the view's outcome (the report keeps the statements' order).
+    await Promise.all(
+      statements.slice(i, i + step).map(async ({ name, sql }, j) => {
+        if (known.get(name) === definitionOf(sql)) return;
+        outcomes[i + j] = await b.execute(sql).then(
+          () => 'created',
+          (err: unknown) => `failed:${(err as Error).message.split('\n')[0] ?? ''}`,
+        );
+      }),
+    );
+  }
   const report: ViewsReport = { views: [], skipped: [...plan.skipped] };
-  for (const { sql, ...view } of viewStatements(b.dialect, b.events, plan)) {
-    const definition = createHash('sha256').update(sql).digest('hex').slice(0, 16);
-    const changed = known.get(view.name) !== definition;
-    if (changed) {
-      try {
-        await b.execute(sql);
-      } catch (err) {
-        report.skipped.push({ name: view.name, reason: (err as Error).message.split('\n')[0] ?? '' });
-        continue;
-      }
-    }
-    report.views.push({ ...view, definition, changed });
+  for (const [i, { sql, ...view }] of statements.entries()) {
+    const outcome = outcomes[i];
+    if (outcome?.startsWith('failed:')) report.skipped.push({ name: view.name, reason: outcome.slice(7) });
+    else report.views.push({ ...view, definition: definitionOf(sql), changed: outcome === 'created' });
   }
   return report;
 }
+
+const definitionOf = (sql: string) => createHash('sha256').update(sql).digest('hex').slice(0, 16);
