@@ -140,7 +140,7 @@ describe('loader commands', () => {
     );
     await runCommand(s.config, s.log, true);
     const text = await viewsCommand(s.config, s.log, false);
-    assert.match(text, /^8 views in events in .*warehouse\.duckdb \(8 created or replaced\)$/m);
+    assert.match(text, /^8 views in schema events of .*warehouse\.duckdb \(8 created or replaced\)$/m);
     assert.match(text, /^order_completed +\| event +\| 41 +\| Order Completed +\| created$/m);
     assert.match(text, /^ {2}!!!: no letter or digit in the event name$/m);
     const json = JSON.parse(await viewsCommand(s.config, s.log, true));

@@ -31,8 +31,8 @@ export function configureViewsCommand(program: Command): Command {
 
 const where = (config: LoaderConfig) =>
   config.warehouse === 'duckdb'
-    ? `${config.gcpBigqueryDataset ?? 'events'} in ${config.duckdbPath}`
-    : `${config.gcpProjectId}.${config.gcpBigqueryDataset}`;
+    ? `schema ${config.gcpBigqueryDataset ?? 'events'} of ${config.duckdbPath}`
+    : `dataset ${config.gcpProjectId}.${config.gcpBigqueryDataset}`;
 
 export async function viewsCommand(config: LoaderConfig, logger: Logger, json: boolean): Promise<string> {
   const { createWarehouse } = await import('../compose.ts');
