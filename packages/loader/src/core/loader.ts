@@ -40,7 +40,7 @@ import {
   type RunReport,
 } from './report.ts';
 import { deleteLoadedFiles, type RetentionOptions } from './retention.ts';
-import { ViewsRefresh, viewsStateKey } from './views-refresh.ts';
+import { ViewsRefresh } from './views-refresh.ts';
 
 /** What the settings table decides: required here, so its defaults live in one place (the table). */
 export interface LoaderSettings {
@@ -166,15 +166,7 @@ class LoaderRuns implements Loader {
       dedupWindowDays: deps.dedupWindowDays,
     });
     this.#discovery = discoveryFor(deps, prefix, this.#log);
-    const now = deps.now ?? Date.now;
-    const key = viewsStateKey(prefix, deps.leaseTarget);
-    this.#views = new ViewsRefresh({
-      store: deps.store,
-      warehouse: deps.warehouse,
-      key,
-      log: this.#log,
-      now,
-    });
+    this.#views = new ViewsRefresh(deps, prefix, this.#log);
   }
 
   get stopping(): boolean {

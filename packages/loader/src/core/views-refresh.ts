@@ -37,17 +37,20 @@ export const viewsStateKey = (prefix: string, target: string): string =>
 export interface ViewsRefreshDeps {
   store: ObjectStore;
   warehouse: Warehouse;
-  /** viewsStateKey(…). */
-  key: string;
-  log: Logger;
-  now: () => number;
+  /** The target `{dataset}.{table}` (the lease's). */
+  leaseTarget: string;
+  /** The loader's clock (ms since the epoch). Default Date.now. */
+  now?: () => number;
 }
 
 export class ViewsRefresh {
-  readonly #d: ViewsRefreshDeps;
+  readonly #d: Required<ViewsRefreshDeps> & { key: string; log: Logger };
 
-  constructor(deps: ViewsRefreshDeps) {
-    this.#d = deps;
+  /** `prefix`: the storage prefix, normalized (layout's keyPrefix). */
+  constructor(deps: ViewsRefreshDeps, prefix: string, log: Logger) {
+    const { store, warehouse, leaseTarget } = deps;
+    const key = viewsStateKey(prefix, leaseTarget);
+    this.#d = { store, warehouse, leaseTarget, now: deps.now ?? Date.now, key, log };
   }
 
   /** After a run: refreshes when it inserted event rows and the last refresh is an interval old. */
