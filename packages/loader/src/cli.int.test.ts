@@ -101,9 +101,22 @@ describe('eventkit-loader CLI', () => {
       [
         ['INFO', 'load_job_finished'],
         ['INFO', 'load_job_finished'],
+        // Events were loaded: the Segment-shaped views are refreshed (core/views-refresh.ts).
+        ['INFO', 'warehouse_views_refreshed'],
         ['INFO', 'load_run_finished'],
       ],
     );
+    const refreshed = logs.find((l) => l.message === 'warehouse_views_refreshed');
+    assert.ok(refreshed.changed.includes('tracks') && refreshed.changed.includes('users'));
+
+    const views = await cli(dir, 'views', '--json');
+    assert.equal(views.code, 0, views.stderr);
+    const listed = JSON.parse(views.stdout);
+    for (const name of ['tracks', 'identifies', 'users', 'pages', 'screens', 'groups', 'aliases'])
+      assert.ok(
+        listed.views.some((v: { name: string }) => v.name === name),
+        name,
+      );
 
     const status = await cli(dir, 'status', '--json');
     assert.equal(status.stderr, '', 'logs and warnings go to stderr, so stdout stays JSON');

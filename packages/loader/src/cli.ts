@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // eventkit-loader: the command line of the loader. Builds the program,
 // registers its commands (commands/*.ts: run, status, backfill, release,
-// query, doctor; config from shared) and parses; cli.ts and the commands are the only
+// query, views, doctor; config from shared) and parses; cli.ts and the commands are the only
 // readers of process.env and process.argv.
 //
 // A command file keeps this shape: configureXCommand(program) declares the
@@ -18,6 +18,7 @@ import { configureQueryCommand } from './commands/query.ts';
 import { configureReleaseCommand } from './commands/release.ts';
 import { configureRunCommand } from './commands/run.ts';
 import { configureStatusCommand } from './commands/status.ts';
+import { configureViewsCommand } from './commands/views.ts';
 import { VERSION } from './version.ts';
 
 const program = createProgram({
@@ -31,6 +32,7 @@ configureStatusCommand(program);
 configureBackfillCommand(program);
 configureReleaseCommand(program);
 configureQueryCommand(program);
+configureViewsCommand(program);
 configureDoctorCommand(program);
 addConfigCommand(program, 'loader', { env: process.env });
 

@@ -14,6 +14,7 @@ import { queryCommand } from './commands/query.ts';
 import { releaseCommand } from './commands/release.ts';
 import { runCommand } from './commands/run.ts';
 import { statusCommand } from './commands/status.ts';
+import { viewsCommand } from './commands/views.ts';
 import { createWarehouse, loaderFromConfig, localRetention } from './compose.ts';
 import { errorRow, otherSchemaParquet, putErrorFile, putEventFile } from './testing/fixtures.ts';
 import { BigQueryWarehouse } from './warehouse/bigquery/bigquery-warehouse.ts';
@@ -123,6 +124,43 @@ describe('loader commands', () => {
     await assert.rejects(
       queryCommand(bigquery, 'select 1', false),
       cliError(2, /EVENTKIT_WAREHOUSE is bigquery/),
+    );
+  });
+
+  test('views: creates the Segment-shaped views and lists them; JSON for scripts; the views answer queries', async () => {
+    const s = await setup();
+    const now = new Date().toISOString();
+    await putEventFile(
+      s.store,
+      [
+        { message_id: 'm1', event: 'Order Completed', properties: '{"revenue":"5"}', received_at: now },
+        { message_id: 'm2', event: '!!!', received_at: now },
+      ],
+      { at: now },
+    );
+    await runCommand(s.config, s.log, true);
+    const text = await viewsCommand(s.config, s.log, false);
+    assert.match(text, /^8 views in schema events of .*warehouse\.duckdb \(8 created or replaced\)$/m);
+    assert.match(text, /^order_completed +\| event +\| 41 +\| Order Completed +\| created$/m);
+    assert.match(text, /^ {2}!!!: no letter or digit in the event name$/m);
+    const json = JSON.parse(await viewsCommand(s.config, s.log, true));
+    assert.deepEqual(
+      json.views.map((v: { name: string; kind: string }) => `${v.kind}:${v.name}`),
+      [
+        'call:tracks',
+        'call:identifies',
+        'users:users',
+        'call:pages',
+        'call:screens',
+        'call:groups',
+        'call:aliases',
+        'event:order_completed',
+      ],
+    );
+    assert.deepEqual(json.skipped, [{ name: '!!!', reason: 'no letter or digit in the event name' }]);
+    assert.deepEqual(
+      JSON.parse(await queryCommand(s.config, 'select event, revenue from events.order_completed', true)),
+      [{ event: 'order_completed', revenue: '5' }],
     );
   });
 

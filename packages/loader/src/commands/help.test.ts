@@ -9,6 +9,7 @@ import { configureQueryCommand } from './query.ts';
 import { configureReleaseCommand } from './release.ts';
 import { configureRunCommand } from './run.ts';
 import { configureStatusCommand } from './status.ts';
+import { configureViewsCommand } from './views.ts';
 
 const optionsInHelp = (configure: (program: Command) => unknown, args: string[]) =>
   helpOptions('eventkit-loader', configure, args);
@@ -31,6 +32,21 @@ describe('eventkit-loader --help per command', () => {
       '--log-level',
       '--json-logs',
       '--data-dir',
+      '--warehouse',
+      '--duckdb-path',
+    ]);
+  });
+
+  test('views lists which warehouse and its table, nothing of loading or the event store', async () => {
+    const options = await optionsInHelp(configureViewsCommand, ['views']);
+    assert.deepEqual(settingFlags(options), [
+      '--log-level',
+      '--json-logs',
+      '--data-dir',
+      '--gcp-project-id',
+      '--gcp-bigquery-dataset',
+      '--gcp-bigquery-table',
+      '--gcp-bigquery-location',
       '--warehouse',
       '--duckdb-path',
     ]);

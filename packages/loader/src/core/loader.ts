@@ -40,6 +40,7 @@ import {
   type RunReport,
 } from './report.ts';
 import { deleteLoadedFiles, type RetentionOptions } from './retention.ts';
+import { ViewsRefresh } from './views-refresh.ts';
 
 /** What the settings table decides: required here, so its defaults live in one place (the table). */
 export interface LoaderSettings {
@@ -132,6 +133,7 @@ class LoaderRuns implements Loader {
   readonly #quarantine: Quarantine;
   readonly #jobs: JobRunner;
   readonly #discovery: DiscoveryOptions;
+  readonly #views: ViewsRefresh;
   #stopping = false;
   /** Bumped by stop(): a run stops between jobs once the count differs from when it started. */
   #stops = 0;
@@ -164,6 +166,7 @@ class LoaderRuns implements Loader {
       dedupWindowDays: deps.dedupWindowDays,
     });
     this.#discovery = discoveryFor(deps, prefix, this.#log);
+    this.#views = new ViewsRefresh(deps, prefix, this.#log);
   }
 
   get stopping(): boolean {
@@ -234,11 +237,16 @@ class LoaderRuns implements Loader {
   #runOnceNow(): Promise<RunReport> {
     return this.#run('load_run', false, async (report, stopped) => {
       // Each table its own lane: a failure in one does not stop the other.
+      let eventRows = 0;
       for (const table of TABLES) {
         if (stopped()) report.stopped = true;
         if (report.stopped) break;
+        const before = report.rowsInserted;
         await this.#lane(table, report, stopped);
+        if (table === 'events') eventRows = report.rowsInserted - before;
       }
+      // Still under the lease: one loader at a time replaces views (views-refresh.ts says when).
+      if (!stopped()) await this.#views.afterRun(eventRows);
       if (this.#deps.retention && !stopped()) await this.#deleteLoaded(report, this.#deps.retention);
     });
   }

@@ -69,6 +69,27 @@ export class WarehouseConfigError extends Error {
   override readonly name = 'WarehouseConfigError';
 }
 
+/** One view `refreshViews` keeps (the Segment-shaped views, packages/loader/README.md). */
+export interface ViewInfo {
+  name: string;
+  /** `call`: tracks, identifies, …; `users`: latest traits per user; `event`: one track event name. */
+  kind: 'call' | 'users' | 'event';
+  columns: string[];
+  /** `event` views: the event names (as sent) whose rows it shows. */
+  events?: string[];
+  /** A hash of the view's SQL: equal definitions, equal views. */
+  definition: string;
+  /** Created or replaced by this refresh (false: `known` had this definition). */
+  changed: boolean;
+}
+
+/** What `refreshViews` did: the views it keeps, and what it left out and why. */
+export interface ViewsReport {
+  views: ViewInfo[];
+  /** An event name (or a view name) with no view: no valid name, past the cap, a name taken. */
+  skipped: { name: string; reason: string }[];
+}
+
 export interface Warehouse {
   /** `bigquery`, `duckdb`, `memory`: for logs and metrics. */
   readonly kind: string;
@@ -96,5 +117,13 @@ export interface Warehouse {
    * when its error is `data`, or `unknown` while other files of its group loaded.
    */
   classifyError?(err: unknown): LoadErrorKind;
+  /**
+   * Optional: creates or replaces the Segment-shaped views next to the events
+   * table (one per call type, `users`, one per frequent track event name).
+   * Idempotent; expects ensureTables() to have run. `known`: view name →
+   * definition of the views known to exist so (an earlier report's); those
+   * are not created again. Without it every view is created or replaced.
+   */
+  refreshViews?(known?: ReadonlyMap<string, string>): Promise<ViewsReport>;
   close(): Promise<void>;
 }

@@ -18,6 +18,7 @@ import { HttpError } from '../http/server-kit.ts';
 import type { Row, TableField } from './rows.ts';
 import {
   checkKnown,
+  codeOnly,
   duckType,
   paramLiteral,
   quoteIdent,
@@ -464,6 +465,7 @@ export class SqlEngine {
             throw invalid(`${word} of a permanent entity is not supported inside a transaction`);
           }
           checkKnown(statement);
+          if (/^CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\b/i.test(statement)) await this.#checkView(statement, ctx);
           const target = mutatedTable(statement, options.projectId);
           bytes += await this.#readBytes(statement, options.projectId, ctx, options.partitionField);
           const temp = /^\s*CREATE\s+TEMP(?:ORARY)?\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([A-Za-z_]\w*)/i.exec(
@@ -565,6 +567,37 @@ export class SqlEngine {
       bytes += await this.#columnBytes(ref, columns, types, where);
     }
     return bytes;
+  }
+
+  /**
+   * What BigQuery refuses in a view that DuckDB would take: a query parameter
+   * in its query ("You can't reference query parameters in views",
+   * https://cloud.google.com/bigquery/docs/views-intro#view_limitations), and
+   * two columns of one name, in any case (BigQuery: "Duplicate column names in
+   * the result are not supported"; DuckDB renames the second `x_1`).
+   */
+  async #checkView(statement: string, ctx: Parameters<typeof translate>[1]): Promise<void> {
+    if (/@[A-Za-z_]/.test(codeOnly(statement).replace(/@@row_count/gi, ''))) {
+      throw invalid('Query parameters cannot be used in a view definition');
+    }
+    const m =
+      /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(?:"(?:[^"]|"")*"\.)?"(?:[^"]|"")*"\s+AS\s+([\s\S]+)$/i.exec(
+        translate(statement, ctx),
+      );
+    if (!m) throw new UnsupportedSqlError(`CREATE VIEW form: ${statement.slice(0, 80)}`);
+    const described = await this.#con.runAndReadAll(`DESCRIBE ${m[1]}`);
+    const seen = new Set<string>();
+    const duplicates = new Set<string>();
+    for (const row of described.getRowObjectsJS()) {
+      const name = String(row.column_name).toLowerCase();
+      if (seen.has(name)) duplicates.add(name);
+      seen.add(name);
+    }
+    if (duplicates.size > 0) {
+      throw invalid(
+        `Duplicate column names in the result are not supported. Found duplicate(s): ${[...duplicates].join(', ')}`,
+      );
+    }
   }
 
   async #columnTypes(ref: TableRef): Promise<Map<string, string>> {

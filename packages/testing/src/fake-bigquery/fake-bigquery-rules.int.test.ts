@@ -333,4 +333,58 @@ WHEN NOT MATCHED THEN INSERT (\`message_id\`, \`received_at\`) VALUES (S.\`messa
     // pruned; 'properties' is not named). Staging: message_id (2 + 2) and received_at (8) of its two rows.
     assert.equal(metadata.statistics.query.totalBytesProcessed, String(2 * 14 + 2 * 12));
   });
+  // https://cloud.google.com/bigquery/docs/views-intro#view_limitations ("You can't reference query
+  // parameters in views"); duplicate column names: "Duplicate column names in the result are not
+  // supported" (DuckDB would rename the second); OR REPLACE replaces a view, not a table
+  // (https://cloud.google.com/bigquery/docs/reference/standard-sql/data-definition-language#create_view_statement).
+  test('views: no query parameter, no two columns of one name (in any case), never over a table', async () => {
+    const t = `\`test-project.${DATASET}.staging\``;
+    await loadParquet(await parquet(GOOD));
+    const view = (name: string, select: string) =>
+      `CREATE OR REPLACE VIEW \`test-project.${DATASET}.${name}\` AS ${select}`;
+    await bigquery.query(view('ok', `SELECT message_id AS id FROM ${t}`));
+    assert.deepEqual((await bigquery.query(`SELECT id FROM \`${DATASET}.ok\` ORDER BY id`))[0], [
+      { id: 'm1' },
+      { id: 'm2' },
+    ]);
+    await assert.rejects(
+      bigquery.query({
+        query: view('p', `SELECT message_id FROM ${t} WHERE message_id = @m`),
+        params: { m: 'm1' },
+      }),
+      /Query parameters cannot be used in a view/,
+    );
+    await assert.rejects(
+      bigquery.query(view('dup', `SELECT message_id AS a, received_at AS A FROM ${t}`)),
+      /Duplicate column names in the result are not supported. Found duplicate\(s\): a/,
+    );
+    await assert.rejects(bigquery.query(view('staging', 'SELECT 1 AS x')), /staging/);
+    assert.equal((await bigquery.query(`SELECT count(*) AS n FROM ${t}`))[0][0].n, 2);
+  });
+
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/json_functions#json_value (scalars only),
+  // #json_keys (max_depth), string_functions#regexp_replace (every match), lexical#string_and_bytes_literals.
+  test('JSON_VALUE gives scalars only; REGEXP_REPLACE replaces every match; backslash escapes and raw strings', async () => {
+    const [rows] = await bigquery.query(
+      `SELECT JSON_VALUE(j, '$.a') AS a, JSON_VALUE(j, '$.o') AS o, JSON_VALUE(j, '$."b c"') AS bc, JSON_VALUE(j, '$.n') AS n,
+        REGEXP_REPLACE('aBcD', r'([a-z])([A-Z])', r'\\1_\\2') AS snake, 'it\\'s \\\\ ok' AS s
+      FROM (SELECT PARSE_JSON(s, wide_number_mode => 'round') AS j FROM (SELECT '{"a":1,"o":{"x":2},"b c":"y","n":null}' AS s))`,
+    );
+    assert.deepEqual(rows, [{ a: '1', o: null, bc: 'y', n: null, snake: 'a_Bc_D', s: "it's \\ ok" }]);
+    const [keys] = await bigquery.query(
+      `SELECT k FROM (SELECT PARSE_JSON(s, wide_number_mode => 'round') AS j FROM (SELECT '{"b":{"c":1},"a":1}' AS s)) AS t, UNNEST(JSON_KEYS(j, 1)) AS k ORDER BY k`,
+    );
+    assert.deepEqual(keys, [{ k: 'a' }, { k: 'b' }]);
+    await assert.rejects(
+      bigquery.query(`SELECT k FROM (SELECT JSON '{}' AS j) AS t, UNNEST(JSON_KEYS(j)) AS k`),
+      /JSON_KEYS/,
+    );
+    await assert.rejects(
+      bigquery.query(
+        `SELECT JSON_VALUE(PARSE_JSON('{}', wide_number_mode => 'round'), p) FROM (SELECT '$.a' AS p)`,
+      ),
+      /JSON_VALUE/,
+    );
+    await assert.rejects(bigquery.query(`SELECT 'a\\qb' AS s`), /escape/);
+  });
 });

@@ -14,7 +14,14 @@
 // - SUBSTR(SHA256(x), 1, 16) (BYTES) → unhex(substr(sha256(x), 1, 32)) (DuckDB's
 //   sha256 is hex text: its first 32 digits are the first 16 bytes);
 // - CAST(x AS STRING) → CAST(x AS VARCHAR);
-// - MERGE t → MERGE INTO t; CURRENT_TIMESTAMP() → CURRENT_TIMESTAMP.
+// - MERGE t → MERGE INTO t; CURRENT_TIMESTAMP() → CURRENT_TIMESTAMP;
+// - string literals: GoogleSQL's backslash escapes and raw strings r'…' → DuckDB's
+//   plain '…' with doubled quotes;
+// - JSON_VALUE(x, 'path') → the scalar as text, NULL for an object or array;
+// - REGEXP_REPLACE(s, re, by) → regexp_replace(s, re, by, 'g') (every match);
+// - ARRAY_AGG(x IGNORE NULLS ORDER BY y DESC LIMIT 1)[SAFE_OFFSET(0)] → arg_max(x, y) FILTER (WHERE x IS NOT NULL);
+// - `, UNNEST(JSON_KEYS(x, 1)) AS k` → a lateral subquery over DuckDB's json_keys (top-level keys).
+// Identical in both: LOWER, TRIM(s, chars), CASE, CREATE OR REPLACE VIEW.
 // Identical in both: SELECT/WITH, QUALIFY, ROW_NUMBER() OVER, COUNT/MIN/MAX/SUM,
 // IFNULL, STARTS_WITH, LENGTH, ||, BETWEEN, LEFT JOIN, INSERT … SELECT, DELETE,
 // CREATE TEMP TABLE … AS, MERGE … WHEN NOT MATCHED THEN INSERT.
@@ -38,6 +45,12 @@ const KNOWN_FUNCTIONS = new Set([
   'SHA256',
   'LENGTH',
   'CAST',
+  'JSON_VALUE',
+  'JSON_KEYS',
+  'REGEXP_REPLACE',
+  'LOWER',
+  'TRIM',
+  'SAFE_OFFSET',
 ]);
 /** Keywords that may stand before a parenthesis without being a function. */
 const PAREN_KEYWORDS = new Set([
@@ -206,7 +219,7 @@ function closingQuote(sql: string, start: number): number {
 }
 
 /** The text with string literals and quoted names blanked: what the checks look at. */
-function codeOnly(sql: string): string {
+export function codeOnly(sql: string): string {
   return sql.replace(/'(?:[^'\\]|\\.|'')*'|`[^`]*`|"[^"]*"/g, ' ¤ ');
 }
 
@@ -236,7 +249,7 @@ export interface TranslateContext {
 
 /** One GoogleSQL statement → DuckDB. Call `checkKnown` first. */
 export function translate(statement: string, ctx: TranslateContext): string {
-  let sql = statement;
+  let sql = rewriteStringLiterals(statement);
   // Names: `a.b.c` → "a.b"."c"; `b.c` → "project.b"."c"; `x` → "x".
   sql = sql.replace(/`([^`]+)`/g, (_, name: string) => {
     const parts = name.split('.');
@@ -247,6 +260,7 @@ export function translate(statement: string, ctx: TranslateContext): string {
   sql = sql.replace(/@@row_count/gi, () => {
     throw new UnsupportedSqlError('@@row_count outside SET');
   });
+  sql = rewriteJsonKeysJoins(sql);
   // UNNEST first, while its argument is still a @name (a literal holds parentheses).
   sql = sql.replace(/\bIN\s+UNNEST\(\s*([^()]*?)\s*\)/gi, (_, a: string) => `IN (SELECT UNNEST(${a}))`);
   sql = sql.replace(
@@ -279,8 +293,14 @@ export function translate(statement: string, ctx: TranslateContext): string {
   if (/\bSHA256\(/i.test(sql.replace(/\bsha256\(/g, ''))) {
     throw new UnsupportedSqlError('SHA256 other than in SUBSTR(SHA256(x), 1, 16)');
   }
+  sql = rewriteJsonValue(sql);
+  sql = rewriteRegexpReplace(sql);
   sql = sql.replace(/\bAS\s+STRING\s*\)/gi, 'AS VARCHAR)');
   sql = sql.replace(/\bCURRENT_TIMESTAMP\(\)/gi, 'CURRENT_TIMESTAMP');
+  sql = sql.replace(
+    /ARRAY_AGG\(\s*([^()]+?)\s+IGNORE NULLS\s+ORDER BY\s+([^()]+?)\s+DESC\s+LIMIT 1\s*\)\[SAFE_OFFSET\(0\)\]/gi,
+    (_, x: string, y: string) => `arg_max(${x}, ${y}) FILTER (WHERE ${x} IS NOT NULL)`,
+  );
   sql = sql.replace(
     /ARRAY_AGG\(\s*([^()]+?)\s+ORDER BY\s+([^()]+?)\s+DESC\s+LIMIT 1\s*\)\[OFFSET\(0\)\]/gi,
     (_, x: string, y: string) => `arg_max(${x}, ${y})`,
@@ -333,4 +353,134 @@ function rewriteCalls(sql: string, name: string, by: (args: string) => string): 
 function replaceWord(sql: string, word: string, by: string): string {
   const re = new RegExp(`'(?:[^']|'')*'|"[^"]*"|(?<![.\\w])${word}(?![\\w])`, 'g');
   return sql.replace(re, (m) => (m.startsWith("'") || m.startsWith('"') ? m : by));
+}
+
+/** The arguments of a call, split on its top-level commas (quotes and parentheses respected). */
+function splitArgs(args: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let i = 0; i < args.length; i++) {
+    const c = args[i];
+    if (c === "'" || c === '"' || c === '`') i = closingQuote(args, i);
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(args.slice(from, i).trim());
+      from = i + 1;
+    }
+  }
+  out.push(args.slice(from).trim());
+  return out;
+}
+
+/**
+ * GoogleSQL's single-quoted strings read backslash escapes (\\, \', \n, …), raw
+ * strings (r'…') none; DuckDB's read none and double a quote
+ * (https://cloud.google.com/bigquery/docs/reference/standard-sql/lexical#string_and_bytes_literals).
+ * An escape the fake does not know, and triple-quoted strings, fail.
+ */
+function rewriteStringLiterals(sql: string): string {
+  const escapes: Record<string, string> = {
+    n: '\n',
+    r: '\r',
+    t: '\t',
+    '\\': '\\',
+    "'": "'",
+    '"': '"',
+    '`': '`',
+  };
+  let out = '';
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i]!;
+    if (c === '`' || c === '"') {
+      const end = closingQuote(sql, i);
+      out += sql.slice(i, end + 1);
+      i = end;
+      continue;
+    }
+    if (c !== "'") {
+      out += c;
+      continue;
+    }
+    if (sql.startsWith("'''", i)) throw new UnsupportedSqlError('triple-quoted string literals');
+    const raw = /(^|[^A-Za-z0-9_])[rR]$/.test(out);
+    if (raw) out = out.slice(0, -1);
+    let value = '';
+    let j = i + 1;
+    for (; j < sql.length && sql[j] !== "'"; j++) {
+      if (sql[j] !== '\\') {
+        value += sql[j];
+        continue;
+      }
+      const next = sql[++j] ?? '';
+      if (raw) value += `\\${next}`;
+      else if (next in escapes) value += escapes[next];
+      else throw new UnsupportedSqlError(`the escape \\${next} in a string literal`);
+    }
+    if (j >= sql.length) throw new UnsupportedSqlError('unterminated string literal');
+    out += `'${value.replaceAll("'", "''")}'`;
+    i = j;
+  }
+  return out;
+}
+
+/**
+ * JSON_VALUE(x, 'path'): the scalar at the path as STRING; NULL for an object,
+ * an array or JSON null; the path a string literal
+ * (https://cloud.google.com/bigquery/docs/reference/standard-sql/json_functions#json_value).
+ * DuckDB's json_extract_string would give objects and arrays as JSON text.
+ */
+function rewriteJsonValue(sql: string): string {
+  return rewriteCalls(sql, 'JSON_VALUE', (args) => {
+    const [x, path, ...rest] = splitArgs(rewriteJsonValue(args));
+    if (!x || !path || rest.length > 0 || !/^'(?:[^']|'')*'$/.test(path)) {
+      throw new UnsupportedSqlError(`JSON_VALUE other than (json, 'path literal'): JSON_VALUE(${args})`);
+    }
+    return `(CASE WHEN json_type(${x}, ${path}) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(${x}, ${path}) END)`;
+  });
+}
+
+/**
+ * REGEXP_REPLACE(s, re, by) replaces every non-overlapping match, \\1 in `by`
+ * naming a group (https://cloud.google.com/bigquery/docs/reference/standard-sql/string_functions#regexp_replace);
+ * DuckDB's replaces the first unless told 'g'.
+ */
+function rewriteRegexpReplace(sql: string): string {
+  return rewriteCalls(sql, 'REGEXP_REPLACE', (args) => {
+    const parts = splitArgs(rewriteRegexpReplace(args));
+    if (parts.length !== 3) throw new UnsupportedSqlError(`REGEXP_REPLACE with ${parts.length} arguments`);
+    return `regexp_replace(${parts.join(', ')}, 'g')`;
+  });
+}
+
+/**
+ * `UNNEST(JSON_KEYS(x, 1)) AS k` in a FROM list: one row per top-level key of x
+ * (max_depth 1; without it JSON_KEYS also lists nested keys as `a.b`, which the
+ * fake does not model: https://cloud.google.com/bigquery/docs/reference/standard-sql/json_functions#json_keys).
+ */
+function rewriteJsonKeysJoins(sql: string): string {
+  const re = /\bUNNEST\(\s*JSON_KEYS\(/gi;
+  let out = '';
+  let from = 0;
+  for (let m = re.exec(sql); m; m = re.exec(sql)) {
+    let depth = 2;
+    let i = m.index + m[0].length;
+    for (; i < sql.length && depth > 0; i++) {
+      const c = sql[i];
+      if (c === "'" || c === '"') i = closingQuote(sql, i);
+      else if (c === '(') depth++;
+      else if (c === ')') depth--;
+    }
+    const inner = sql.slice(m.index + m[0].length, i - 2);
+    const alias = /^\s+AS\s+([A-Za-z_][A-Za-z0-9_]*)/i.exec(sql.slice(i));
+    const [x, depthArg, ...rest] = splitArgs(inner);
+    if (!alias || !x || depthArg !== '1' || rest.length > 0) {
+      throw new UnsupportedSqlError('UNNEST(JSON_KEYS(…)) other than UNNEST(JSON_KEYS(x, 1)) AS k');
+    }
+    out += `${sql.slice(from, m.index)}(SELECT UNNEST(json_keys(${x})) AS ${alias[1]}) AS _json_keys_${alias[1]}`;
+    from = i + alias[0].length;
+    re.lastIndex = from;
+  }
+  return out + sql.slice(from);
 }

@@ -34,6 +34,7 @@ import type {
 import { WarehouseConfigError } from '@eventkit/shared/ports';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { specFor, type TableNames, type TableSpec, tableNames, targetOf } from '../tables.ts';
+import type { ViewsReport } from '../views/types.ts';
 import { type CountRow, DAY_MS, oldestFolderDay, toDate, windowOf } from './counts.ts';
 import { externalFiles, loadConfig, queryConfig } from './job-configs.ts';
 import { BigQueryJobError, JobRunner, type JobRunnerOptions } from './jobs.ts';
@@ -62,6 +63,7 @@ import {
   mergeScript,
   type Qualified,
 } from './sql.ts';
+import { refreshBigQueryViews } from './views.ts';
 
 export interface BigQueryWarehouseOptions {
   client: BigQuery;
@@ -368,6 +370,12 @@ export class BigQueryWarehouse implements Warehouse {
    */
   classifyError(err: unknown): LoadErrorKind {
     return err instanceof BigQueryJobError && err.reason === 'invalid' ? 'unknown' : 'transient';
+  }
+
+  /** The Segment-shaped views (views.ts): query jobs in the dataset's location. */
+  refreshViews(known?: ReadonlyMap<string, string>): Promise<ViewsReport> {
+    const query = <T>(sql: string, params: QueryParameter[]) => this.#query<T>(sql, params);
+    return refreshBigQueryViews(query, this.projectId, this.names, known, new Date());
   }
 
   async close(): Promise<void> {}

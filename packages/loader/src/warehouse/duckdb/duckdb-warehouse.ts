@@ -20,7 +20,9 @@ import type {
   Warehouse,
 } from '@eventkit/shared/ports';
 import { dedupWindow, specFor, type TableNames, type TableSpec, tableNames, targetOf } from '../tables.ts';
+import type { ViewsReport } from '../views/types.ts';
 import { DuckDbLockedError, DuckDbMissingError, ident, lit, withDuckDb } from './duckdb-file.ts';
+import { refreshDuckDbViews } from './views.ts';
 
 export interface DuckDbWarehouseOptions {
   /** The database file (EVENTKIT_DUCKDB_PATH). */
@@ -229,6 +231,11 @@ export class DuckDbWarehouse implements Warehouse {
       return 'transient';
     }
     return 'unknown';
+  }
+
+  /** The Segment-shaped views (views.ts), in the dataset's schema. */
+  refreshViews(known?: ReadonlyMap<string, string>): Promise<ViewsReport> {
+    return this.#write((c) => refreshDuckDbViews(c, this.names, known, new Date()));
   }
 
   async close(): Promise<void> {
