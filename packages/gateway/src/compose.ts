@@ -60,6 +60,8 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
       wal_pending: gateway.wal.pendingCount,
       topic: config.pubsubTopic,
       sources: config.writeKeys ? Object.keys(config.writeKeys).length : 'open',
+      // /live is served on the admin listener only (http/live/): null when off or without one.
+      live_events: config.liveEvents && admin ? `/live on port ${config.adminPort}` : null,
     },
     'gateway_started',
   );
