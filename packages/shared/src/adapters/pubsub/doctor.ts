@@ -17,13 +17,30 @@ const DEADLINE_EXCEEDED = 4;
 const UNAVAILABLE = 14;
 const UNIMPLEMENTED = 12;
 
-interface IamTarget {
-  kind: 'topic' | 'subscription';
-  name: string;
-  permission: string;
-  role: string;
-  testPermissions(permissions: string[]): Promise<[Record<string, boolean>, ...unknown[]]>;
+/** What each kind of resource needs: the permission the role uses it with, the role that grants it, its setting. */
+const NEEDS = {
+  topic: {
+    permission: 'pubsub.topics.publish',
+    role: 'roles/pubsub.publisher',
+    setting: 'EVENTKIT_PUBSUB_TOPIC',
+  },
+  subscription: {
+    permission: 'pubsub.subscriptions.consume',
+    role: 'roles/pubsub.subscriber',
+    setting: 'EVENTKIT_PUBSUB_SUBSCRIPTION',
+  },
+} as const;
+
+/** A topic or a subscription of the client: both answer testPermissions and exists alike. */
+interface IamResource {
+  iam: { testPermissions(permissions: string[]): Promise<unknown> };
   exists(): Promise<[boolean, ...unknown[]]>;
+}
+
+interface IamTarget {
+  kind: keyof typeof NEEDS;
+  name: string;
+  resource: IamResource;
 }
 
 export interface PubSubCheckOptions {
@@ -33,38 +50,19 @@ export interface PubSubCheckOptions {
 
 /** The topic exists and this identity may publish (pubsub.topics.publish). */
 export function topicCheck(pubsub: PubSub, topic: string, options: PubSubCheckOptions): Check {
-  const t = pubsub.topic(topic);
-  return iamCheck(
-    {
-      kind: 'topic',
-      name: topic,
-      permission: 'pubsub.topics.publish',
-      role: 'roles/pubsub.publisher',
-      testPermissions: (p) => t.iam.testPermissions(p) as never,
-      exists: () => t.exists(),
-    },
-    options,
-  );
+  return iamCheck({ kind: 'topic', name: topic, resource: pubsub.topic(topic) }, options);
 }
 
 /** The subscription exists and this identity may pull from it (pubsub.subscriptions.consume). */
 export function subscriptionCheck(pubsub: PubSub, subscription: string, options: PubSubCheckOptions): Check {
-  const s = pubsub.subscription(subscription);
   return iamCheck(
-    {
-      kind: 'subscription',
-      name: subscription,
-      permission: 'pubsub.subscriptions.consume',
-      role: 'roles/pubsub.subscriber',
-      testPermissions: (p) => s.iam.testPermissions(p) as never,
-      exists: () => s.exists(),
-    },
+    { kind: 'subscription', name: subscription, resource: pubsub.subscription(subscription) },
     options,
   );
 }
 
 function iamCheck(target: IamTarget, options: PubSubCheckOptions): Check {
-  const setting = target.kind === 'topic' ? 'EVENTKIT_PUBSUB_TOPIC' : 'EVENTKIT_PUBSUB_SUBSCRIPTION';
+  const { permission, role, setting } = NEEDS[target.kind];
   const missing = (): CheckOutcome => {
     if (options.create) {
       return { status: 'ok', detail: 'does not exist yet; created at start (EVENTKIT_PUBSUB_CREATE=true)' };
@@ -79,7 +77,7 @@ function iamCheck(target: IamTarget, options: PubSubCheckOptions): Check {
     async run() {
       let granted: Record<string, boolean>;
       try {
-        [granted] = await target.testPermissions([target.permission]);
+        [granted] = (await target.resource.iam.testPermissions([permission])) as [Record<string, boolean>];
       } catch (err) {
         const code = (err as { code?: number }).code;
         if (code === NOT_FOUND) return missing();
@@ -91,17 +89,17 @@ function iamCheck(target: IamTarget, options: PubSubCheckOptions): Check {
           );
         }
         if (code !== UNIMPLEMENTED) throw err;
-        const [exists] = await target.exists();
+        const [exists] = await target.resource.exists();
         if (!exists) return missing();
-        return { status: 'ok', detail: `exists; ${target.permission} not checked (the emulator has no IAM)` };
+        return { status: 'ok', detail: `exists; ${permission} not checked (the emulator has no IAM)` };
       }
-      if (!granted[target.permission]) {
+      if (!granted[permission]) {
         throw new CheckFailure(
-          `no ${target.permission} on ${target.kind} ${target.name}: it does not exist, or this identity lacks the permission`,
-          `check the name (${setting}), and grant ${target.role} on the ${target.kind} to the role's service account (deploy/terraform/iam.tf)`,
+          `no ${permission} on ${target.kind} ${target.name}: it does not exist, or this identity lacks the permission`,
+          `check the name (${setting}), and grant ${role} on the ${target.kind} to the role's service account (deploy/terraform/iam.tf)`,
         );
       }
-      return { status: 'ok', detail: `exists; this identity has ${target.permission}` };
+      return { status: 'ok', detail: `exists; this identity has ${permission}` };
     },
   };
 }
