@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { eventually } from '@eventkit/shared/contracts';
 import { DEAD_LETTER_STREAM, decodeEnvelope } from '@eventkit/shared/envelope';
-import { silentLogger } from '@eventkit/shared/logging';
+import { type Logger, silentLogger } from '@eventkit/shared/logging';
 import { MemoryQueue } from '@eventkit/shared/memory';
 import type { QueuePublisher } from '@eventkit/shared/ports';
 import { describe, test } from 'vitest';
@@ -112,6 +112,27 @@ describe('WalRelay', () => {
     assert.equal(
       envelopes.reduce((n, e) => n + e.events.length, 0),
       10,
+    );
+    await wal.close();
+  });
+
+  test("publish_failed: a warning on an envelope's 1st failure and every 10th, debug between; the metric counts every one", async () => {
+    const wal = await WriteAheadLog.open(await tempDb());
+    await wal.append([row(1)]);
+    const queue = new FlakyQueue(25);
+    const lines: { level: string; attempt: number }[] = [];
+    const capture = (level: string) => (o: { attempt?: number }, msg: string) => {
+      if (msg === 'publish_failed') lines.push({ level, attempt: o.attempt ?? 0 });
+    };
+    const logger = { ...silentLogger(), warn: capture('warn'), debug: capture('debug') } as unknown as Logger;
+    const pub = new WalRelay({ wal, queue, batchSize: 100, ...fast, maxBackoffMs: 2, logger });
+    pub.start();
+    await eventually(() => wal.pendingCount === 0, 10_000, 'published after 25 failures');
+    await pub.stop();
+    assert.equal(lines.length, 25, 'one line per failed attempt');
+    assert.deepEqual(
+      lines.filter((l) => l.level === 'warn').map((l) => l.attempt),
+      [1, 10, 20],
     );
     await wal.close();
   });

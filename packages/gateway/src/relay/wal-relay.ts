@@ -45,6 +45,9 @@ export interface WalRelayOptions {
   maxBackoffMs?: number;
 }
 
+/** A failing envelope's publish_failed lines are warnings on its 1st attempt and every this many; debug between. */
+export const PUBLISH_FAILURE_LOG_EVERY = 10;
+
 interface Envelope {
   stream: string;
   rows: WalRow[];
@@ -224,7 +227,11 @@ export class WalRelay {
           onRetry: (error, attempt, delayMs) => {
             this.#lastError = (error as Error).message;
             metrics?.publishFailures.inc();
-            logger.warn(
+            // An outage retries every envelope every few seconds: warn on its first failure
+            // and every 10th, the rest at debug (the metric counts them all), so an hour of
+            // outage is a few hundred lines, not thousands.
+            const level = attempt === 1 || attempt % PUBLISH_FAILURE_LOG_EVERY === 0 ? 'warn' : 'debug';
+            logger[level](
               { err: error, attempt, retry_in_ms: delayMs, stream, events: items.length },
               'publish_failed',
             );
