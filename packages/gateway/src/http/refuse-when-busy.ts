@@ -5,12 +5,15 @@
 import { errorBody } from '@eventkit/shared/http';
 import type { MiddlewareHandler } from 'hono';
 import type { Env } from './context.ts';
+import type { LiveFeed } from './live/feed.ts';
 import type { GatewayState } from './types.ts';
 
-export function refuseWhenBusy(state: GatewayState): MiddlewareHandler<Env> {
+/** `live`: the live events page's feed, which shows each refusal as its client got it. */
+export function refuseWhenBusy(state: GatewayState, live?: LiveFeed): MiddlewareHandler<Env> {
   return async (c, next) => {
     const refusal = state.refusal();
     if (!refusal) return next();
+    live?.refused(new Date(), { code: refusal.code, message: refusal.message }, {});
     c.header('Retry-After', String(refusal.retryAfter));
     c.header('X-RateLimit-Reset', String(Math.ceil(Date.now() / 1000) + refusal.retryAfter));
     return c.json(errorBody(refusal.code, refusal.message, c.get('requestId')), refusal.status);

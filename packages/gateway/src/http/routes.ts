@@ -58,7 +58,7 @@ export const INGEST_ROUTES: { path: string; route: RouteKind; stream: StreamOf }
 
 /** Every ingest route: refused when busy (before the body is read), else handled. */
 export function registerIngestRoutes(app: Hono<Env>, deps: AppDeps): void {
-  const busy = refuseWhenBusy(deps.state);
+  const busy = refuseWhenBusy(deps.state, deps.live?.feed);
   for (const { path, route, stream } of INGEST_ROUTES) {
     app.post(path, busy, async (c) => {
       const rule = stream(c);

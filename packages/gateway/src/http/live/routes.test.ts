@@ -159,6 +159,34 @@ describe('GET /live/events', () => {
     assert.equal(feed.clientCount, 0, 'a page that leaves frees its slot');
   });
 
+  test('a request refused before its body is read (429 over the high-water mark, 503 at shutdown) shows with its code', async () => {
+    const { app, state } = liveApp();
+    state.refusal = {
+      status: 429,
+      code: 'rate_limited',
+      message: 'the WAL holds 300 unpublished events',
+      retryAfter: 10,
+    };
+    assert.equal((await app.request('/v1/track', post(track))).status, 429);
+    state.refusal = {
+      status: 503,
+      code: 'unavailable',
+      message: 'the gateway is shutting down',
+      retryAfter: 2,
+    };
+    assert.equal((await app.request('/v1/batch', post({ batch: [track] }))).status, 503);
+    const stream = sse(await app.request('/live/events'));
+    await stream.until(() => stream.entries().length >= 2);
+    const [busy, closing] = stream.entries();
+    // Refused before the body is read: the stream (by the event's type) is not known yet.
+    assert.deepEqual(
+      [busy?.status, busy?.reasons?.[0]?.code, busy?.stream],
+      ['rejected', 'rate_limited', null],
+    );
+    assert.equal(closing?.reasons?.[0]?.code, 'unavailable');
+    await stream.close();
+  });
+
   test('a reconnecting page (Last-Event-ID) gets only what it missed', async () => {
     const { app } = liveApp();
     for (const id of ['a', 'b', 'c']) await app.request('/v1/track', post({ ...track, messageId: id }));
