@@ -316,4 +316,34 @@ describe('fake BigQuery with the real @google-cloud/bigquery client', () => {
     await bigquery.dataset(DATASET).get();
     assert.ok(performance.now() - started >= 55);
   });
+
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/json_functions#json_type (the outermost
+  // value's type by name; SQL NULL for SQL NULL), operators#json_subscript_operator (a STRING field name;
+  // SQL NULL when not found), conversion_functions#safe_casting (NULL instead of an error) and
+  // conversion_functions#cast_as_bool ("true"/"false", case-insensitive).
+  test('JSON_TYPE of a value and of a field by a key expression; SAFE_CAST gives NULL where the cast fails', async () => {
+    const [types] = await bigquery.query(
+      `SELECT k, JSON_TYPE(j[k]) AS t FROM (SELECT PARSE_JSON(s, wide_number_mode => 'round') AS j FROM (SELECT '{"i":1,"f":-2.5,"s":"x","b":true,"n":null,"o":{"p":1},"a":[1],"x y.z":2}' AS s)) AS t, UNNEST(JSON_KEYS(j, 1)) AS k ORDER BY k`,
+    );
+    assert.deepEqual(types, [
+      { k: 'a', t: 'array' },
+      { k: 'b', t: 'boolean' },
+      { k: 'f', t: 'number' },
+      { k: 'i', t: 'number' },
+      { k: 'n', t: 'null' },
+      { k: 'o', t: 'object' },
+      { k: 's', t: 'string' },
+      { k: 'x y.z', t: 'number' },
+    ]);
+    const [[missing]] = await bigquery.query(
+      `SELECT JSON_TYPE(j['zz']) AS gone, JSON_TYPE(j) AS whole FROM (SELECT PARSE_JSON('{}', wide_number_mode => 'round') AS j)`,
+    );
+    assert.deepEqual(missing, { gone: null, whole: 'object' });
+    const [[cast]] = await bigquery.query(
+      `SELECT SAFE_CAST('2.5' AS FLOAT64) AS f, SAFE_CAST('abc' AS FLOAT64) AS bad, SAFE_CAST('TRUE' AS BOOL) AS t,
+        SAFE_CAST('false' AS BOOL) AS f2, SAFE_CAST('yes' AS BOOL) AS yes, SAFE_CAST('1' AS BOOL) AS one`,
+    );
+    assert.deepEqual(cast, { f: 2.5, bad: null, t: true, f2: false, yes: null, one: null });
+    await assert.rejects(bigquery.query(`SELECT SAFE_CAST('1' AS INT64) AS i`), /SAFE_CAST/);
+  });
 });

@@ -20,7 +20,9 @@
 // - JSON_VALUE(x, 'path') → the scalar as text, NULL for an object or array;
 // - REGEXP_REPLACE(s, re, by) → regexp_replace(s, re, by, 'g') (every match);
 // - ARRAY_AGG(x IGNORE NULLS ORDER BY y DESC LIMIT 1)[SAFE_OFFSET(0)] → arg_max(x, y) FILTER (WHERE x IS NOT NULL);
-// - `, UNNEST(JSON_KEYS(x, 1)) AS k` → a lateral subquery over DuckDB's json_keys (top-level keys).
+// - `, UNNEST(JSON_KEYS(x, 1)) AS k` → a lateral subquery over DuckDB's json_keys (top-level keys);
+// - JSON_TYPE(x) and JSON_TYPE(x[key]) → DuckDB's json_type, renamed to BigQuery's type names;
+// - SAFE_CAST(s AS FLOAT64) → TRY_CAST(s AS DOUBLE); SAFE_CAST(s AS BOOL) → 'true'/'false' in any case, else NULL.
 // Identical in both: LOWER, TRIM(s, chars), CASE, CREATE OR REPLACE VIEW.
 // Identical in both: SELECT/WITH, QUALIFY, ROW_NUMBER() OVER, COUNT/MIN/MAX/SUM,
 // IFNULL, STARTS_WITH, LENGTH, ||, BETWEEN, LEFT JOIN, INSERT … SELECT, DELETE,
@@ -51,6 +53,8 @@ const KNOWN_FUNCTIONS = new Set([
   'LOWER',
   'TRIM',
   'SAFE_OFFSET',
+  'JSON_TYPE',
+  'SAFE_CAST',
 ]);
 /** Keywords that may stand before a parenthesis without being a function. */
 const PAREN_KEYWORDS = new Set([
@@ -294,6 +298,8 @@ export function translate(statement: string, ctx: TranslateContext): string {
     throw new UnsupportedSqlError('SHA256 other than in SUBSTR(SHA256(x), 1, 16)');
   }
   sql = rewriteJsonValue(sql);
+  sql = rewriteJsonType(sql);
+  sql = rewriteSafeCast(sql);
   sql = rewriteRegexpReplace(sql);
   sql = sql.replace(/\bAS\s+STRING\s*\)/gi, 'AS VARCHAR)');
   sql = sql.replace(/\bCURRENT_TIMESTAMP\(\)/gi, 'CURRENT_TIMESTAMP');
@@ -483,4 +489,55 @@ function rewriteJsonKeysJoins(sql: string): string {
     re.lastIndex = from;
   }
   return out + sql.slice(from);
+}
+
+/** DuckDB's json_type names → BigQuery's JSON_TYPE names (DuckDB names a number by its kind). */
+const JSON_TYPE_NAMES: Record<string, string> = {
+  OBJECT: 'object',
+  ARRAY: 'array',
+  VARCHAR: 'string',
+  BOOLEAN: 'boolean',
+  NULL: 'null',
+  BIGINT: 'number',
+  UBIGINT: 'number',
+  HUGEINT: 'number',
+  UHUGEINT: 'number',
+  DOUBLE: 'number',
+};
+
+/**
+ * JSON_TYPE(x): the type of the outermost JSON value as 'object', 'array',
+ * 'string', 'number', 'boolean' or 'null'; SQL NULL for SQL NULL
+ * (https://cloud.google.com/bigquery/docs/reference/standard-sql/json_functions#json_type).
+ * JSON_TYPE(x[key]): the JSON subscript with a STRING key gives the field's
+ * value, SQL NULL when the field is not there
+ * (https://cloud.google.com/bigquery/docs/reference/standard-sql/operators#json_subscript_operator);
+ * the key becomes a quoted JSON path step (to_json escapes its quotes).
+ */
+function rewriteJsonType(sql: string): string {
+  return rewriteCalls(sql, 'JSON_TYPE', (args) => {
+    const inner = rewriteJsonType(args);
+    const sub = /^([\s\S]+)\[\s*([A-Za-z_][A-Za-z0-9_]*)\s*\]\s*$/.exec(inner);
+    if (splitArgs(inner).length !== 1) throw new UnsupportedSqlError(`JSON_TYPE with more than one argument`);
+    const type = sub ? `json_type(${sub[1]}, '$.' || to_json(${sub[2]})::VARCHAR)` : `json_type(${inner})`;
+    const cases = Object.entries(JSON_TYPE_NAMES).map(([duck, bq]) => `WHEN '${duck}' THEN '${bq}'`);
+    return `(CASE ${type} ${cases.join(' ')} END)`;
+  });
+}
+
+/**
+ * SAFE_CAST(x AS T): CAST, but NULL where the cast would fail
+ * (https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_functions#safe_casting).
+ * Modelled for a STRING x only: to FLOAT64 a floating point literal (or inf,
+ * nan) else NULL; to BOOL "true" or "false", case-insensitive, else NULL
+ * (conversion_functions#cast_as_bool). Other target types fail.
+ */
+function rewriteSafeCast(sql: string): string {
+  return rewriteCalls(sql, 'SAFE_CAST', (args) => {
+    const m = /^([\s\S]+)\s+AS\s+([A-Za-z0-9_]+)\s*$/i.exec(rewriteSafeCast(args));
+    const type = m?.[2]?.toUpperCase();
+    if (type === 'FLOAT64') return `TRY_CAST(${m![1]} AS DOUBLE)`;
+    if (type === 'BOOL') return `(CASE lower(${m![1]}) WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE END)`;
+    throw new UnsupportedSqlError(`SAFE_CAST other than (x AS FLOAT64) or (x AS BOOL): SAFE_CAST(${args})`);
+  });
 }

@@ -63,6 +63,18 @@ async function warehouseWith(rows: Omit<RowInput, 'message_id'>[]): Promise<BigQ
   });
   await warehouse.ensureTables();
   if (rows.length === 0) return warehouse;
+  const file = await eventFile(rows);
+  await warehouse.load({
+    id: jobIdFor('events', [file.key]),
+    table: 'events',
+    files: [file],
+    dedupWindowDays: 7,
+  });
+  return warehouse;
+}
+
+/** The rows as a Parquet file in the bucket (received a few minutes ago). */
+async function eventFile(rows: Omit<RowInput, 'message_id'>[]): Promise<LoadFile> {
   const path = join(dir, `${randomUUID()}.parquet`);
   await writeParquet(
     path,
@@ -71,9 +83,7 @@ async function warehouseWith(rows: Omit<RowInput, 'message_id'>[]): Promise<BigQ
   const key = eventKey();
   const data = await readFile(path);
   gcs.putObject(BUCKET, key, data);
-  const file: LoadFile = { key, uri: `gs://${BUCKET}/${key}`, size: data.length };
-  await warehouse.load({ id: jobIdFor('events', [key]), table: 'events', files: [file], dedupWindowDays: 7 });
-  return warehouse;
+  return { key, uri: `gs://${BUCKET}/${key}`, size: data.length };
 }
 
 /** An analyst's query, through the client. */
@@ -149,7 +159,7 @@ describe('Segment-shaped views in BigQuery (fake server)', () => {
       { name: 'Home', title: 'Welcome', url: 'https://x.example/' },
     ]);
     assert.deepEqual(await query('SELECT group_id, employees FROM `analytics.groups`'), [
-      { group_id: 'g1', employees: '12' },
+      { group_id: 'g1', employees: 12 },
     ]);
     assert.deepEqual(await query('SELECT user_id, previous_id FROM `analytics.aliases`'), [
       { user_id: 'u1', previous_id: 'anon-1' },
@@ -197,5 +207,66 @@ describe('Segment-shaped views in BigQuery (fake server)', () => {
     const again = await w.refreshViews(new Map(report.views.map((v) => [v.name, v.definition])));
     assert.ok(again.views.every((v) => !v.changed));
     assert.equal(bq.jobs().length - before, 2 + 1, 'the two profile reads, and the view that failed before');
+  });
+
+  test('typed columns: an analyst sums a number property and filters on a boolean; a value that does not fit is NULL', async () => {
+    const order = (user_id: string, properties: object) => ({
+      event: 'Order Completed',
+      user_id,
+      properties: JSON.stringify(properties),
+    });
+    const w = await warehouseWith([
+      order('u1', { revenue: 10, coupon_used: true, currency: 'EUR' }),
+      order('u2', { revenue: 20.5, coupon_used: false, currency: 'EUR' }),
+      order('u3', { revenue: 7, coupon_used: true, currency: 'USD' }),
+      order('u4', { revenue: 'abc', coupon_used: 'maybe', currency: 'EUR' }),
+    ]);
+    await w.refreshViews();
+    assert.deepEqual(await query('SELECT sum(revenue) AS s FROM `analytics.order_completed`'), [{ s: 37.5 }]);
+    assert.deepEqual(
+      await query(
+        'SELECT user_id, revenue, coupon_used, currency FROM `analytics.order_completed` ORDER BY user_id',
+      ),
+      [
+        { user_id: 'u1', revenue: 10, coupon_used: true, currency: 'EUR' },
+        { user_id: 'u2', revenue: 20.5, coupon_used: false, currency: 'EUR' },
+        { user_id: 'u3', revenue: 7, coupon_used: true, currency: 'USD' },
+        { user_id: 'u4', revenue: null, coupon_used: null, currency: 'EUR' },
+      ],
+    );
+    assert.deepEqual(
+      await query('SELECT user_id FROM `analytics.order_completed` WHERE coupon_used ORDER BY user_id'),
+      [{ user_id: 'u1' }, { user_id: 'u3' }],
+    );
+    const create = bq.jobs().find((j) => /VIEW `[^`]+\.order_completed`/.test(j.sql ?? ''));
+    assert.match(
+      create?.sql ?? '',
+      /SAFE_CAST\(JSON_VALUE\(`properties`, '\$\."revenue"'\) AS FLOAT64\) AS `revenue`/,
+    );
+  });
+
+  test('a type change between refreshes re-creates that view only', async () => {
+    const order = (revenue: unknown) => ({
+      event: 'Order Completed',
+      properties: JSON.stringify({ revenue }),
+    });
+    const w = await warehouseWith([order('10'), order('12'), { event: 'Signed Up' }]);
+    const first = await w.refreshViews();
+    assert.deepEqual(await query('SELECT revenue FROM `analytics.order_completed` ORDER BY revenue'), [
+      { revenue: '10' },
+      { revenue: '12' },
+    ]);
+    await w.load({
+      id: `views_more_${++seq}`,
+      table: 'events',
+      files: [await eventFile([order(5), order(6), order(7)])],
+      dedupWindowDays: 7,
+    });
+    const second = await w.refreshViews(new Map(first.views.map((v) => [v.name, v.definition])));
+    assert.deepEqual(
+      second.views.filter((v) => v.changed).map((v) => v.name),
+      ['order_completed'],
+    );
+    assert.deepEqual(await query('SELECT sum(revenue) AS s FROM `analytics.order_completed`'), [{ s: 40 }]);
   });
 });

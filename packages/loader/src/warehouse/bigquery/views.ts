@@ -26,6 +26,11 @@ export const bigQueryDialect = (projectId: string, dataset: string): Dialect => 
   ident: bqIdent,
   str: bqString,
   jsonValue: (column, path) => `JSON_VALUE(${column}, ${bqString(path)})`,
+  // SAFE_CAST: NULL instead of an error where the text does not fit
+  // (https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_functions#safe_casting).
+  cast: (text, type) => `SAFE_CAST(${text} AS ${type === 'number' ? 'FLOAT64' : 'BOOL'})`,
+  // The JSON subscript with a STRING key: the field's value, whose JSON_TYPE names it.
+  jsonType: (json, key) => `JSON_TYPE(${json}[${key}])`,
   // Raw strings: the backslashes are the regular expression's.
   snake: (e) =>
     `LOWER(TRIM(REGEXP_REPLACE(REGEXP_REPLACE(${e}, r'([a-z0-9])([A-Z])', r'\\1_\\2'), r'[^A-Za-z0-9]+', '_'), '_'))`,
@@ -72,7 +77,14 @@ export function refreshBigQueryViews(
             jsonKeysSql(d, names.events, '@since', 'UNNEST(@names)', 2 * MAX_PROPERTY_COLUMNS),
             [since, stringArrayParam('names', events)],
           )
-        ).map((r) => ({ ...r, event: r.event ?? null, n: Number(r.n) })),
+        ).map((r) => ({
+          ...r,
+          event: r.event ?? null,
+          n: Number(r.n),
+          numbers: Number(r.numbers),
+          booleans: Number(r.booleans),
+          nulls: Number(r.nulls),
+        })),
       execute: async (sql) => void (await query(sql, [])),
       // DDL jobs take about a second each; views are distinct tables, so a few at once do not contend.
       parallel: 4,

@@ -129,9 +129,9 @@ describe('Segment-shaped views in DuckDB', () => {
     assert.deepEqual(await w.sql('SELECT name, variant FROM events.screens'), [
       { name: 'Home', variant: 'b' },
     ]);
-    // A nested object is no scalar: NULL, as BigQuery's JSON_VALUE gives it.
+    // A nested object is no scalar: NULL, as BigQuery's JSON_VALUE gives it; a number is a number.
     assert.deepEqual(await w.sql('SELECT group_id, employees, address FROM events.groups'), [
-      { group_id: 'g1', employees: '12', address: null },
+      { group_id: 'g1', employees: 12, address: null },
     ]);
     assert.deepEqual(await w.sql('SELECT user_id, previous_id FROM events.aliases'), [
       { user_id: 'u1', previous_id: 'anon-1' },

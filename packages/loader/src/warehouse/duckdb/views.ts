@@ -9,6 +9,20 @@ import { MAX_PROPERTY_COLUMNS, PROFILE_DAYS, PROFILE_EVENT_NAMES } from '../view
 import type { ViewsReport } from '../views/types.ts';
 import { ident, lit } from './duckdb-file.ts';
 
+/** json_type's names → BigQuery's JSON_TYPE names (DuckDB names a number by its kind). */
+const JSON_TYPE_NAMES: Record<string, string> = {
+  OBJECT: 'object',
+  ARRAY: 'array',
+  VARCHAR: 'string',
+  BOOLEAN: 'boolean',
+  NULL: 'null',
+  BIGINT: 'number',
+  UBIGINT: 'number',
+  HUGEINT: 'number',
+  UHUGEINT: 'number',
+  DOUBLE: 'number',
+};
+
 export const duckDbDialect = (dataset: string): Dialect => ({
   table: (name) => `${ident(dataset)}.${ident(name)}`,
   ident,
@@ -16,6 +30,16 @@ export const duckDbDialect = (dataset: string): Dialect => ({
   // json_extract_string gives objects and arrays as JSON text; BigQuery's JSON_VALUE gives NULL.
   jsonValue: (column, path) =>
     `CASE WHEN json_type(${column}, ${lit(path)}) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(${column}, ${lit(path)}) END`,
+  // TRY_CAST: NULL where the text is no number. Booleans by hand: DuckDB's cast also takes 't', 'yes', '1'.
+  cast: (text, type) =>
+    type === 'number'
+      ? `TRY_CAST(${text} AS DOUBLE)`
+      : `CASE lower(${text}) WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE END`,
+  // The key as a quoted JSON path step (to_json escapes quotes); json_type names numbers by their kind.
+  jsonType: (json, key) =>
+    `CASE json_type(${json}, '$.' || to_json(${key})::VARCHAR) ${Object.entries(JSON_TYPE_NAMES)
+      .map(([duck, bq]) => `WHEN '${duck}' THEN '${bq}'`)
+      .join(' ')} END`,
   snake: (e) =>
     `lower(trim(regexp_replace(regexp_replace(${e}, '([a-z0-9])([A-Z])', '\\1_\\2', 'g'), '[^A-Za-z0-9]+', '_', 'g'), '_'))`,
   latestNonNull: (x, order) => `arg_max(${x}, ${order}) FILTER (WHERE ${x} IS NOT NULL)`,
@@ -55,6 +79,9 @@ export async function refreshDuckDbViews(
           event: r.event === null ? null : String(r.event),
           key: String(r.key),
           n: Number(r.n),
+          numbers: Number(r.numbers),
+          booleans: Number(r.booleans),
+          nulls: Number(r.nulls),
         }));
       },
       execute: async (sql) => void (await c.run(sql)),

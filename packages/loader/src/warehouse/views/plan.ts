@@ -11,14 +11,27 @@ import {
   MAX_PROPERTY_COLUMNS,
   USERS_FIXED,
   USERS_VIEW,
+  type ValueType,
   type ViewColumn,
 } from './segment-schema.ts';
 
 export interface Profile {
   /** Track event names (as sent) in the profile window, with how many events. */
   events: { event: string; n: number }[];
-  /** Top-level JSON keys (properties; traits for identify and group) per type and track event name. */
-  keys: { type: CallType; event: string | null; key: string; n: number }[];
+  /**
+   * Top-level JSON keys (properties; traits for identify and group) per type and
+   * track event name: in how many events, and how many of those values are
+   * JSON numbers, booleans and nulls (JSON_TYPE / json_type).
+   */
+  keys: {
+    type: CallType;
+    event: string | null;
+    key: string;
+    n: number;
+    numbers: number;
+    booleans: number;
+    nulls: number;
+  }[];
 }
 
 export interface ViewDef {
@@ -119,16 +132,39 @@ function propertyColumns(
   fixed: readonly ViewColumn[],
   json: 'properties' | 'traits',
 ): ViewColumn[] {
-  const counts = new Map<string, number>();
-  for (const { key, n } of keys) counts.set(key, (counts.get(key) ?? 0) + n);
+  const counts = new Map<string, Counts>();
+  for (const k of keys) {
+    const c = counts.get(k.key) ?? { n: 0, numbers: 0, booleans: 0, nulls: 0 };
+    counts.set(k.key, {
+      n: c.n + k.n,
+      numbers: c.numbers + k.numbers,
+      booleans: c.booleans + k.booleans,
+      nulls: c.nulls + k.nulls,
+    });
+  }
   const used = new Set(fixed.map((c) => c.name));
   const out: ViewColumn[] = [];
-  for (const [key] of [...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))) {
+  for (const [key, c] of [...counts].sort(([a, x], [b, y]) => y.n - x.n || (a < b ? -1 : 1))) {
     if (out.length >= MAX_PROPERTY_COLUMNS) break;
     const name = identifierFor(key);
     if (name === undefined || !isReadableKey(key) || used.has(name)) continue;
     used.add(name);
-    out.push({ name, source: { kind: 'json', column: json, path: [key] } });
+    const as = valueType(c);
+    out.push({ name, source: { kind: 'json', column: json, path: [key], ...(as ? { as } : {}) } });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+type Counts = Pick<Profile['keys'][number], 'n' | 'numbers' | 'booleans' | 'nulls'>;
+
+/**
+ * The column's type: the JSON type of more than half of the key's non-null
+ * values when that is number or boolean; text otherwise (strings, mixed keys,
+ * objects and arrays), as Segment types a column by its values.
+ */
+export function valueType({ n, numbers, booleans, nulls }: Counts): ValueType | undefined {
+  const values = n - nulls;
+  if (numbers * 2 > values) return 'number';
+  if (booleans * 2 > values) return 'boolean';
+  return undefined;
 }

@@ -1,7 +1,7 @@
 // The views' SQL in either warehouse's dialect: the CREATE OR REPLACE VIEW
 // statements and the two profile queries (event names, JSON keys).
 import type { ViewDef, ViewPlan } from './plan.ts';
-import { CALL_VIEWS, type Source, USERS_VIEW, type ViewColumn } from './segment-schema.ts';
+import { CALL_VIEWS, type Source, USERS_VIEW, type ValueType, type ViewColumn } from './segment-schema.ts';
 
 export interface Dialect {
   /** A quoted name of an object of the dataset. */
@@ -11,6 +11,18 @@ export interface Dialect {
   str(s: string): string;
   /** The value at a JSON path as text: scalars only, NULL for objects, arrays and JSON null. */
   jsonValue(column: string, path: string): string;
+  /**
+   * A text expression as `type`, NULL (never an error) where the text does not
+   * fit: a view that fails on one bad row fails every query over it. Booleans
+   * are 'true' or 'false' in any case, as BigQuery casts STRING to BOOL.
+   */
+  cast(text: string, type: ValueType): string;
+  /**
+   * The JSON type, in BigQuery's JSON_TYPE names ('number', 'boolean',
+   * 'string', 'object', 'array', 'null'), of the value of the top-level key
+   * `key` (a text expression) of the JSON expression `json`.
+   */
+  jsonType(json: string, key: string): string;
   /** snakeCase (segment-schema.ts) of a text expression. */
   snake(expr: string): string;
   /** Aggregate: the value of `x` from the row with the greatest `order` among those where x is not NULL. */
@@ -26,8 +38,10 @@ function expression(d: Dialect, source: Source): string {
   switch (source.kind) {
     case 'column':
       return d.ident(source.column);
-    case 'json':
-      return d.jsonValue(d.ident(source.column), jsonPath(source.path));
+    case 'json': {
+      const text = d.jsonValue(d.ident(source.column), jsonPath(source.path));
+      return source.as ? d.cast(text, source.as) : text;
+    }
     case 'snake_event':
       return d.snake(d.ident('event'));
   }
@@ -109,7 +123,8 @@ GROUP BY ${e} ORDER BY n DESC, ${e} LIMIT ${limit}`;
 /**
  * The profile's JSON keys since `since`: per call type (and per track event
  * name among `names`), the `perView` most frequent top-level keys of the
- * properties (traits for identify and group).
+ * properties (traits for identify and group), with how many of their values
+ * are JSON numbers, booleans and nulls (plan.ts types the columns by them).
  */
 export function jsonKeysSql(
   d: Dialect,
@@ -121,12 +136,16 @@ export function jsonKeysSql(
   const type = d.ident('type');
   const json = `CASE WHEN ${type} IN ('identify', 'group') THEN ${d.ident('traits')} ELSE ${d.ident('properties')} END`;
   const event = `CASE WHEN ${type} = 'track' THEN ${d.ident('event')} END`;
+  const count = (t: string) => `SUM(CASE WHEN value_type = '${t}' THEN 1 ELSE 0 END)`;
   // WHERE TRUE: BigQuery accepts QUALIFY only beside a WHERE, GROUP BY or HAVING.
-  return `SELECT type, event, property_key AS key, n FROM (
-SELECT ${type} AS type, ${event} AS event, property_key, COUNT(*) AS n
+  return `SELECT type, event, property_key AS key, n, numbers, booleans, nulls FROM (
+SELECT type, event, property_key, COUNT(*) AS n, ${count('number')} AS numbers, ${count('boolean')} AS booleans, ${count('null')} AS nulls
+FROM (
+SELECT ${type} AS type, ${event} AS event, property_key, ${d.jsonType(`(${json})`, 'property_key')} AS value_type
 FROM ${d.table(events)} AS e, ${d.jsonKeysJoin(json, 'property_key')}
 WHERE ${d.ident('received_at')} >= ${since}
   AND (${type} IN ('identify', 'page', 'screen', 'group') OR (${type} = 'track' AND ${d.ident('event')} IN ${names}))
+) AS v
 GROUP BY 1, 2, 3
 ) AS k
 WHERE TRUE

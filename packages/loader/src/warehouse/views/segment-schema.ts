@@ -38,10 +38,25 @@ export const CALL_VIEWS: readonly { view: string; type: CallType; json?: 'proper
 ];
 export const USERS_VIEW = 'users';
 
-/** A view column: from an events-table column, a JSON path, or the snake_case of `event`. */
+/**
+ * The SQL type of a JSON column other than text: FLOAT64/DOUBLE for `number`,
+ * BOOL/BOOLEAN for `boolean` (render.ts). Every JSON number is a `number`, the
+ * integers too: JSON_TYPE and json_type name no integer kind the two engines
+ * share, and a column profiled as integers that later gets 9.99 would turn
+ * that value into NULL under INT64; FLOAT64 holds integers exactly up to 2^53
+ * and `sum()` works on it, which is what a model written for Segment needs.
+ */
+export type ValueType = 'number' | 'boolean';
+
+/**
+ * A view column: from an events-table column, a JSON path, or the snake_case of
+ * `event`. A JSON column without `as` is text (the scalar as a string, NULL for
+ * objects, arrays and JSON null); with `as`, that text cast to the type, NULL
+ * where it does not fit.
+ */
 export type Source =
   | { kind: 'column'; column: string }
-  | { kind: 'json'; column: 'context' | 'properties' | 'traits'; path: readonly string[] }
+  | { kind: 'json'; column: 'context' | 'properties' | 'traits'; path: readonly string[]; as?: ValueType }
   | { kind: 'snake_event' };
 
 export interface ViewColumn {
@@ -85,9 +100,17 @@ const CONTEXT_PATHS: readonly (readonly string[])[] = [
   ['network', 'carrier'],
 ];
 
+/** Context fields the spec defines as numbers (pixels): typed without profiling, the others are text. */
+const NUMERIC_CONTEXT = new Set(['screen.width', 'screen.height']);
+
 const CONTEXT_COLUMNS: ViewColumn[] = CONTEXT_PATHS.map((path) => ({
   name: `context_${path.map(snakeCase).join('_')}`,
-  source: { kind: 'json', column: 'context', path },
+  source: {
+    kind: 'json',
+    column: 'context',
+    path,
+    ...(NUMERIC_CONTEXT.has(path.join('.')) ? { as: 'number' as const } : {}),
+  },
 }));
 
 /** What every call's row has (Segment's standard columns; uuid_ts: when the row was loaded). */
