@@ -1,5 +1,6 @@
 // The README's local commands run as printed after `make dev`: the request the banner says to
-// paste (curl), then every command of "Querying the local warehouse" and the banner's query,
+// paste (curl), then every command of "Querying the local warehouse", of "Segment-shaped views"
+// and the banner's query,
 // in a fresh directory with a `bin/` like the checkout's, against `bin/eventkit-dev` running
 // there on its defaults. The one edit: the port, 8000 in the README, is a free one here (the
 // test sets EVENTKIT_PORT for eventkit-dev and rewrites the curl URL to match).
@@ -94,5 +95,17 @@ describe('the README, as a new user runs it', () => {
     }
     assert.match(sh(bannerQuery()).stdout, /Button Clicked/);
     assert.match(sh(commands.find((c) => c.includes('--json'))!).stdout, /"user_id": "user_123"/);
+
+    // The views' commands: `views` creates them, then the queries read them.
+    const views = shBlockAfter('## Segment-shaped views');
+    assert.ok(views.length >= 3, views.join('\n'));
+    for (const command of views) {
+      const r = sh(command);
+      assert.equal(r.status, 0, `${command}\n${r.stderr}`);
+      assert.ok(r.stdout.trim().length > 0, `${command} printed nothing`);
+    }
+    const perEvent = sh(views.find((c) => c.includes('button_clicked'))!).stdout;
+    assert.match(perEvent, /user_123/);
+    assert.match(perEvent, /pro/, "the banner event's property is a column of its view");
   });
 });
