@@ -18,6 +18,8 @@ export interface CheckOutcome {
    * readiness for it, since a gateway must take events while Pub/Sub is down.
    */
   unreachable?: boolean;
+  /** The check gave no answer within the bound and was left running (its client may still be retrying). */
+  timedOut?: boolean;
 }
 
 export interface CheckResult extends CheckOutcome {
@@ -65,6 +67,7 @@ async function runOne(check: Check, timeoutMs: number): Promise<CheckResult> {
           detail: `no answer within ${timeoutMs / 1000} s`,
           fix: 'check the host and port (an emulator variable pointing at nothing?), the network and firewall rules',
           unreachable: true,
+          timedOut: true,
         }),
       timeoutMs,
     );

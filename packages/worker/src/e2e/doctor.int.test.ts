@@ -76,6 +76,32 @@ describe('eventkit-worker doctor', () => {
   });
 });
 
+describe('eventkit-worker doctor with the Firestore event store', () => {
+  test('the emulator answering: the read passes; nothing listening: FAIL naming FIRESTORE_EMULATOR_HOST within the check bound', async () => {
+    const { pubsub, topic, subscription, env } = await setUp();
+    await ensureSubscription(pubsub, { topic, subscription, create: true });
+    const { firestoreHost } = await useEmulators();
+    const firestore = { ...env, EVENTKIT_EVENT_STORE: 'firestore' };
+    const ok = doctor({ ...firestore, FIRESTORE_EMULATOR_HOST: firestoreHost });
+    assert.equal(ok.code, 0, ok.out);
+    assert.match(
+      ok.out,
+      new RegExp(`^ok {4}Firestore \\(project ${PROJECT}\\) +read the streams collection`, 'm'),
+    );
+    const started = Date.now();
+    const gone = doctor({ ...firestore, FIRESTORE_EMULATOR_HOST: '127.0.0.1:1' });
+    assert.equal(gone.code, 1, gone.out);
+    assert.match(gone.out, /^FAIL {2}Firestore \(project \S+\) +no answer within 10 s$/m);
+    assert.doesNotMatch(
+      gone.out,
+      /already been terminated|Node\.js v/,
+      'the client left retrying does not crash the process',
+    );
+    assert.match(gone.out, /FIRESTORE_EMULATOR_HOST|check the host and port/);
+    assert.ok(Date.now() - started < 30_000, "bounded by the check timeout, not the client's retries");
+  });
+});
+
 describe("the worker's production start-up checks", () => {
   test('run with its subscription missing is not ready and says why; once it exists the worker becomes ready', async () => {
     const { pubsub, topic, subscription, env } = await setUp();
