@@ -2,8 +2,9 @@
 // this identity allowed to consume it, and the event store writable — a probe
 // object written, read back and deleted in the bucket or data directory (with
 // room on the disk), or a read of Firestore. `eventkit-worker doctor` prints
-// them; in production (EVENTKIT_PUBSUB_CREATE=false) `run` runs them at start
-// and stays unready until they pass.
+// them. In production (EVENTKIT_PUBSUB_CREATE=false) `run` runs the
+// subscription's check at start and neither pulls nor is ready until it passes
+// (compose.ts); the store is checked by every /ready instead, without probes.
 import type { WorkerConfig } from '@eventkit/shared/config';
 import { type Check, CheckFailure, directoryCheck, objectStoreCheck } from '@eventkit/shared/doctor';
 import { keyPrefix } from '@eventkit/shared/layout';

@@ -3,7 +3,7 @@
 import { addSettingOptions, loadCommandConfig } from '@eventkit/shared/cli';
 import type { Flags, SettingPart } from '@eventkit/shared/config';
 import { runDoctor } from '@eventkit/shared/doctor';
-import { createPubSubClient } from '@eventkit/shared/pubsub';
+import { openPubSub } from '@eventkit/shared/pubsub';
 import type { Command } from 'commander';
 import { gatewayChecks } from '../startup-checks.ts';
 
@@ -22,12 +22,9 @@ export function configureDoctorCommand(program: Command): Command {
       parts: PARTS,
       logsTo: 2,
     });
-    const pubsub = createPubSubClient({
-      projectId: config.gcpProjectId ?? '',
-      emulatorHost: config.pubsubEmulatorHost,
-    });
+    const pubsub = openPubSub(config);
     try {
-      await runDoctor('eventkit-gateway', gatewayChecks(config, pubsub), Boolean(flags.json));
+      await runDoctor('eventkit-gateway', gatewayChecks(config, pubsub.pubsub), Boolean(flags.json));
     } finally {
       await pubsub.close();
     }

@@ -5,7 +5,7 @@
 import { addSettingOptions } from '@eventkit/shared/cli';
 import { type Flags, loadDevConfig } from '@eventkit/shared/config';
 import { type Check, directoryCheck, runDoctor } from '@eventkit/shared/doctor';
-import { createPubSubClient, subscriptionCheck, topicCheck } from '@eventkit/shared/pubsub';
+import { openPubSub, subscriptionCheck, topicCheck } from '@eventkit/shared/pubsub';
 import type { Command } from 'commander';
 import { DEV_PARTS } from './dev.ts';
 
@@ -24,17 +24,11 @@ export function configureDoctorCommand(program: Command): Command {
     const checks: Check[] = [
       directoryCheck(config.dataDir, { setting: 'EVENTKIT_DATA_DIR', minFreeBytes: MIN_FREE_BYTES_DEV }),
     ];
-    const pubsub =
-      config.queueMode === 'pubsub'
-        ? createPubSubClient({
-            projectId: config.gcpProjectId ?? '',
-            emulatorHost: config.pubsubEmulatorHost,
-          })
-        : undefined;
+    const pubsub = config.queueMode === 'pubsub' ? openPubSub(config) : undefined;
     if (pubsub) {
       const create = { create: config.pubsubCreate };
-      checks.push(topicCheck(pubsub, config.pubsubTopic, create));
-      checks.push(subscriptionCheck(pubsub, config.pubsubSubscription, create));
+      checks.push(topicCheck(pubsub.pubsub, config.pubsubTopic, create));
+      checks.push(subscriptionCheck(pubsub.pubsub, config.pubsubSubscription, create));
     }
     try {
       await runDoctor('eventkit-dev', checks, Boolean(flags.json));

@@ -3,7 +3,7 @@
 import { addSettingOptions, loadCommandConfig } from '@eventkit/shared/cli';
 import type { Flags, SettingPart } from '@eventkit/shared/config';
 import { runDoctor } from '@eventkit/shared/doctor';
-import { createPubSubClient } from '@eventkit/shared/pubsub';
+import { openPubSub } from '@eventkit/shared/pubsub';
 import type { Command } from 'commander';
 import { workerChecks } from '../startup-checks.ts';
 
@@ -22,11 +22,8 @@ export function configureDoctorCommand(program: Command): Command {
       parts: PARTS,
       logsTo: 2,
     });
-    const pubsub = createPubSubClient({
-      projectId: config.gcpProjectId ?? '',
-      emulatorHost: config.pubsubEmulatorHost,
-    });
-    const { checks, close } = await workerChecks(config, pubsub);
+    const pubsub = openPubSub(config);
+    const { checks, close } = await workerChecks(config, pubsub.pubsub);
     try {
       await runDoctor('eventkit-worker', checks, Boolean(flags.json));
     } finally {
