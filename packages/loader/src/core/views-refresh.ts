@@ -19,7 +19,7 @@
 // refresh is logged and never fails the load: the next run that loads events
 // tries again.
 import type { Logger } from '@eventkit/shared/logging';
-import type { ObjectStore, Warehouse } from '@eventkit/shared/ports';
+import { ObjectNotFoundError, type ObjectStore, type Warehouse } from '@eventkit/shared/ports';
 import { describeError } from './report.ts';
 
 /** At most one automatic refresh per target in this time. */
@@ -80,12 +80,19 @@ export class ViewsRefresh {
     }
   }
 
+  /** The last refresh's state: one read. Absent or unparsable: refresh, and write it anew; any other error ends this attempt (logged). */
   async #read(): Promise<ViewsState | undefined> {
-    if (!(await this.#d.store.stat(this.#d.key))) return undefined;
+    let bytes: Buffer;
     try {
-      return JSON.parse((await this.#d.store.get(this.#d.key)).toString('utf8')) as ViewsState;
+      bytes = await this.#d.store.get(this.#d.key);
+    } catch (err) {
+      if (err instanceof ObjectNotFoundError) return undefined;
+      throw err;
+    }
+    try {
+      return JSON.parse(bytes.toString('utf8')) as ViewsState;
     } catch {
-      return undefined; // unreadable or gone meanwhile: refresh, and write it anew
+      return undefined;
     }
   }
 }
