@@ -13,7 +13,8 @@
 // shared: figures of different runs do not compare). Each worker run is
 // bounded by --max-seconds.
 //  encode    Parquet encoding alone, the ceiling of the file and gcs sinks:
-//            the same events, 1,000-event files, 16 requested at a time (one
+//            the same events, files of the default batch size (EVENTKIT_EVENTLOADER_BATCH_SIZE
+//            for gcs and file), 16 requested at a time (one
 //            flush of every partition), through the same thread pool as the
 //            worker; events/s of wall time, and per CPU-second of the process.
 //  ack       events/s from the Pub/Sub emulator through a subscriber that only acks.
@@ -37,6 +38,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadWorkerConfig } from '@eventkit/shared/config';
 import { sampleEvent } from '@eventkit/shared/contracts';
 import { encodeEnvelope } from '@eventkit/shared/envelope';
 import type { RoutedEvent } from '@eventkit/shared/event';
@@ -77,6 +79,8 @@ const BACKLOG = Number(args.backlog);
 const MAX_SECONDS = Number(args['max-seconds']);
 const ONLY = new Set(args.only.split(','));
 const PER_ENVELOPE = 100;
+/** The worker's default file size for gcs and file: the encode ceiling is measured at it. */
+const FILE_EVENTS = loadWorkerConfig({ GCP_PROJECT_ID: 'bench' }).config.eventloaderBatchSize;
 const PROJECT = 'eventkit-bench';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
@@ -115,11 +119,11 @@ function eventsFrom(start: number, count: number): RoutedEvent[] {
 }
 
 // ── Parquet encoding alone ───────────────────────────────────────────────────
-/** One run: EVENTS events in 1,000-event files, 16 requested at a time, through the worker's own pool. */
+/** One run: EVENTS events in files of the default batch size, 16 requested at a time, as a worker flushes. */
 async function encodeRun(
   encoder: ParquetEncoder,
 ): Promise<{ wall: number; cpu: number; bytesPerEvent: number }> {
-  const batch = 1000;
+  const batch = FILE_EVENTS;
   const together = 16;
   const batches = Array.from({ length: Math.ceil(EVENTS / batch) }, (_, b) => eventsFrom(b * batch, batch));
   const cpu0 = process.cpuUsage();

@@ -67,7 +67,11 @@ describe('defaults (the seed’s, where it had the setting)', () => {
     assert.equal(w.pubsubSubscription, 'eventkit-workers');
     assert.equal(w.partitions, 16);
     assert.equal(w.metricsPort, 9090);
-    assert.equal(w.bufferMaxSize, 1000);
+    assert.equal(w.eventloaderBatchSize, 5000);
+    assert.equal(w.bufferMaxSize, 5000);
+    const firestore = loadWorkerConfig({ ...PROJECT, EVENTKIT_EVENT_STORE: 'firestore' }).config;
+    assert.equal(firestore.eventloaderBatchSize, 100);
+    assert.equal(firestore.bufferMaxSize, 1000);
     assert.equal(w.eventloaderFlushInterval, 60);
     assert.equal(
       loadWorkerConfig({ ...PROJECT, EVENTKIT_EVENT_STORE: 'firestore' }).config.eventloaderFlushInterval,
@@ -114,12 +118,12 @@ describe('adaptive defaults', () => {
     assert.equal(config.warehouse, 'bigquery');
   });
 
-  test('the event loader batches 1000 / 60 s for gcs and file, 100 / 5 s for firestore', () => {
+  test('the event loader batches 5000 / 60 s for gcs and file, 100 / 5 s for firestore', () => {
     const file = loadWorkerConfig(PROJECT).config;
     assert.equal(file.eventStore, 'file');
-    assert.deepEqual([file.eventloaderBatchSize, file.eventloaderFlushInterval], [1000, 60]);
+    assert.deepEqual([file.eventloaderBatchSize, file.eventloaderFlushInterval], [5000, 60]);
     const gcs = loadWorkerConfig({ ...PROJECT, GCP_GCS_BUCKET: 'test-events' }).config;
-    assert.deepEqual([gcs.eventloaderBatchSize, gcs.eventloaderFlushInterval], [1000, 60]);
+    assert.deepEqual([gcs.eventloaderBatchSize, gcs.eventloaderFlushInterval], [5000, 60]);
     const fs = loadWorkerConfig({ ...PROJECT, EVENTKIT_EVENT_STORE: 'firestore' }).config;
     assert.deepEqual([fs.eventloaderBatchSize, fs.eventloaderFlushInterval], [100, 5]);
   });
@@ -320,9 +324,15 @@ describe('rules between settings fail fast', () => {
   });
 
   test('a batch larger than the per-partition hard limit', () => {
-    const err = configError(() => loadWorkerConfig({ ...PROJECT, EVENTKIT_EVENTLOADER_BATCH_SIZE: '5000' }));
+    const err = configError(() =>
+      loadWorkerConfig({
+        ...PROJECT,
+        EVENTKIT_EVENTLOADER_BATCH_SIZE: '5001',
+        EVENTKIT_BUFFER_MAX_SIZE: '5000',
+      }),
+    );
     assert.equal(err.variable, 'EVENTKIT_EVENTLOADER_BATCH_SIZE');
-    assert.match(err.message, /EVENTKIT_BUFFER_MAX_SIZE=1000/);
+    assert.match(err.message, /EVENTKIT_BUFFER_MAX_SIZE=5000/);
     assert.doesNotThrow(() =>
       loadWorkerConfig({
         ...PROJECT,
@@ -330,6 +340,9 @@ describe('rules between settings fail fast', () => {
         EVENTKIT_BUFFER_MAX_SIZE: '5000',
       }),
     );
+    // Unset, the hard limit follows the batch size.
+    const { config } = loadWorkerConfig({ ...PROJECT, EVENTKIT_EVENTLOADER_BATCH_SIZE: '20000' });
+    assert.equal(config.bufferMaxSize, 20000);
   });
 
   test('an event limit larger than the request limit', () => {

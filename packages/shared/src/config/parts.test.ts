@@ -40,7 +40,11 @@ describe('setting parts', () => {
       '/d/eventkit_ring_buffer.db',
     );
     // A rule about batching does not refuse a command that does not batch.
-    const env = { GCP_PROJECT_ID: 'p', EVENTKIT_EVENTLOADER_BATCH_SIZE: '5000' };
+    const env = {
+      GCP_PROJECT_ID: 'p',
+      EVENTKIT_EVENTLOADER_BATCH_SIZE: '5000',
+      EVENTKIT_BUFFER_MAX_SIZE: '10',
+    };
     assert.throws(() => loadConfig('worker', env), /EVENTKIT_EVENTLOADER_BATCH_SIZE/);
     assert.equal(loadConfig('worker', env, {}, ['logging', 'eventStore']).config.eventloaderBatchSize, 5000);
     // Querying the DuckDB file does not need what loading into BigQuery needs.

@@ -253,6 +253,30 @@ describe('worker core', () => {
     assert.equal(t.deadLetters.letters.length, 0, 'a sink outage never dead-letters events');
   });
 
+  test('messages delivered together are taken one per turn of the event loop, in order', async () => {
+    // A streaming pull hands over hundreds of messages at once; their intake
+    // back to back held the loop (and with it acks and lease extensions) for
+    // up to a second.
+    const t = setup({ batchSize: 1000, partitions: 2, flushIntervalMs: 60_000 });
+    worker = t.worker;
+    await worker.start();
+    const envelopes = await Promise.all(Array.from({ length: 20 }, (_, m) => envelopeOf(events(10, m * 10))));
+    const settled = envelopes.map((env) => t.subscriber.deliver(env.data, env.attributes));
+    const received: number[] = [];
+    for (let turn = 0; turn < 5; turn++) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      received.push(worker.stats().events.received);
+    }
+    // At most one more message (10 events) per turn; before, all 20 went in the first turns.
+    for (const [turn, count] of received.entries()) {
+      assert.ok(count <= (turn + 1) * 10, `after ${turn + 1} turns ${count} events were taken: ${received}`);
+    }
+    await eventually(() => worker?.stats().events.received === 200, 2000, 'every message taken');
+    await worker.stop();
+    assert.deepEqual(await Promise.all(settled), Array(20).fill('ack'));
+    assert.equal(new Set(keys(t.sink)).size, 200);
+  });
+
   test('runs in-process on a MemoryQueue that resolves publishes on ack (the local mode)', async () => {
     const queue = new MemoryQueue({
       resolvePublishOn: 'ack',

@@ -85,6 +85,8 @@ class WorkerCore implements Worker {
   readonly #batcher: Batcher;
   readonly #writer: BatchWriter;
   readonly #metrics: WorkerMetrics;
+  /** The last message's turn for intake (see #process). */
+  #intakeTurn: Promise<void> = Promise.resolve();
   #started = false;
   #stopping = false;
   #stopped: Promise<StopResult> | undefined;
@@ -194,10 +196,14 @@ class WorkerCore implements Worker {
     // One message per turn of the event loop. A streaming pull hands over
     // hundreds of messages at once, and their intake (decompress, parse,
     // validate: ~2-3 ms per 100-event envelope) would otherwise run back to
-    // back in microtasks: the loop stalled for up to a second, and meanwhile
-    // no ack went out, no lease was extended and the encoding thread, whose
-    // results wait in the loop's queue, sat idle.
-    await yieldToLoop();
+    // back: the loop stalled for up to a second, and meanwhile no ack went
+    // out, no lease was extended and the encoding thread, whose results wait
+    // in the loop's queue, sat idle. A setImmediate each is not enough: the
+    // immediates queued together all run in the same turn, so each message
+    // queues its immediate only once the one before it has run.
+    const turn = this.#intakeTurn.then(yieldToLoop);
+    this.#intakeTurn = turn;
+    await turn;
     const taken = await intake(message, settings, new Date());
     if (taken.kind === 'dead-letter') {
       await this.#writer.writeLetters([taken.letter]);

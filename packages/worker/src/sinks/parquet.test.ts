@@ -173,4 +173,56 @@ describe('Parquet encoding', () => {
       [1],
     );
   });
+
+  test('a large round builds and appends its rows in slices, a turn of the event loop between them', async () => {
+    // 16 flushes of 5,000 events (a pressure flush of every partition at the
+    // default file size): built and appended in one go, they held the loop
+    // ~0.5 s, and with it the acks and lease extensions.
+    let read = 0;
+    const counted = <T extends object>(item: T, key: keyof T): T => {
+      const value = item[key];
+      return Object.defineProperty(item, key, {
+        enumerable: true,
+        get: () => {
+          read++;
+          return value;
+        },
+      });
+    };
+    const mostReadInOneTurn = async (work: Promise<unknown>) => {
+      let done = false;
+      let most = 0;
+      void work.finally(() => {
+        done = true;
+      });
+      while (!done) {
+        const before = read;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        most = Math.max(most, read - before);
+      }
+      await work;
+      return most;
+    };
+    // Building rows: each event's messageId is read once by toWarehouseRow.
+    const batches = Array.from({ length: 16 }, (_, b) =>
+      Array.from({ length: 5000 }, (_, i) => {
+        const routed = sampleEvent(b * 5000 + i);
+        return { ...routed, event: counted({ ...routed.event }, 'messageId') };
+      }),
+    );
+    const encoding = Promise.all(batches.map((b) => encoder.encode(b)));
+    const building = await mostReadInOneTurn(encoding);
+    assert.ok(building <= 1000, `${building} rows built in one turn`);
+    // Appending: each row's message_id is read once by the appender.
+    read = 0;
+    const rows = batches.map((b) => b.map((e) => counted(toWarehouseRow(e), 'message_id')));
+    const appending = Promise.all(rows.map((r) => encoder.encodeRows(r)));
+    const appended = await mostReadInOneTurn(appending);
+    assert.ok(appended <= 1000, `${appended} rows appended in one turn`);
+    const files = await appending;
+    assert.deepEqual(
+      (await encoder.readRows(files[15]!)).map((r) => r.message_id).sort(),
+      batches[15]!.map((e) => e.event.messageId).sort(),
+    );
+  });
 });
