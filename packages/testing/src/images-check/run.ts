@@ -12,7 +12,8 @@
 //   (gateway and workers run with a read-only root file system and a tmpfs /tmp, as in deploy/k8s)
 //   1. each image: runs as uid 1000 (node), /data writable by it, tini is PID 1,
 //      no test code (*.test.ts, testing/, e2e/, bench/, fakes) and no
-//      @eventkit/testing or dev-only package inside;
+//      @eventkit/testing or dev-only package inside; every source file's types
+//      stripped at build, and its modules loading without Node's type stripper;
 //   2. a gateway container (WAL on a named volume) and three worker containers
 //      become ready, each on its own subscription: EVENTKIT_EVENT_STORE=firestore,
 //      gcs (into the GCS test server) and file (on a named volume);
@@ -142,6 +143,10 @@ async function checkImage(role: Role, checks: Checks): Promise<void> {
     // test code and fakes: none of these may exist
     "find /app -path '*/node_modules' -prune -o \\( -name '*.test.ts' -o -name '*.bench.ts' -o -name 'test-*.ts' -o -path '*/src/testing' -o -path '*/src/e2e' -o -name bench -o -name fake-gcs -o -name fake-bigquery \\) -print",
     'ls -d /app/packages/testing /app/packages/chaos /app/packages/local /app/node_modules/.pnpm/@segment* /app/node_modules/.pnpm/@rudderstack* /app/node_modules/.pnpm/typescript* /app/node_modules/.pnpm/@biomejs* /app/node_modules/.pnpm/playwright* 2>/dev/null || true',
+    // sources stripped at build (scripts/strip-types.ts): none unmarked, and loading the role's
+    // modules through the ENTRYPOINT's hook never loads Node's type stripper (amaro)
+    "grep -rL --include='*.ts' 'eventkit: types stripped at build' /app/packages/*/src || true",
+    `node --import=/app/packages/shared/src/process/typescript-stripped.mjs --input-type=module -e "await import('/app/packages/${role}/src/index.ts'); console.log(process.moduleLoadList.some((m) => m.includes('amaro')) ? 'amaro loaded' : 'no amaro')"`,
   ].join('; echo ---; ');
   const out = await must([
     'run',
@@ -154,9 +159,8 @@ async function checkImage(role: Role, checks: Checks): Promise<void> {
     '-c',
     script,
   ]);
-  const [uid = '', pid1 = '', writable = '', testFiles = '', devPackages = ''] = out
-    .split('---')
-    .map((s) => s.trim());
+  const [uid = '', pid1 = '', writable = '', testFiles = '', devPackages = '', unstripped = '', amaro = ''] =
+    out.split('---').map((s) => s.trim());
   checks.expect(uid === '1000', `${role} image: runs as uid 1000 (got ${uid})`);
   checks.expect(pid1 === 'tini', `${role} image: tini is PID 1 (got ${pid1})`);
   checks.expect(writable === 'data-writable', `${role} image: /data is writable by the image's user`);
@@ -167,6 +171,14 @@ async function checkImage(role: Role, checks: Checks): Promise<void> {
   checks.expect(
     devPackages === '',
     `${role} image: no test-only workspace package or dev dependency${devPackages ? `:\n${devPackages}` : ''}`,
+  );
+  checks.expect(
+    unstripped === '',
+    `${role} image: every source file has its types stripped${unstripped ? `:\n${unstripped}` : ''}`,
+  );
+  checks.expect(
+    amaro === 'no amaro',
+    `${role} image: its modules load without Node's type stripper (got ${amaro})`,
   );
 }
 
