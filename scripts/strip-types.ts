@@ -10,7 +10,9 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { stripTypeScriptTypes } from 'node:module';
 import path from 'node:path';
-import { STRIPPED_MARK } from '../packages/shared/src/process/typescript-stripped.mjs';
+import { STRIPPED_MARK } from '../packages/shared/src/process/stripped-mark.mjs';
+
+export { STRIPPED_MARK };
 
 async function* typeScriptFiles(dir: string): AsyncGenerator<string> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {

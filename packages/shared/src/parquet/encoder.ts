@@ -21,6 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { toWarehouseRow, WAREHOUSE_COLUMNS, type WarehouseRow } from '../event/row.ts';
 import type { Reason, RoutedEvent, SegmentEvent } from '../event/types.ts';
@@ -74,7 +75,6 @@ interface Job {
  * lease extensions and /health. A slice of 1,000 rows holds it ~5 ms.
  */
 const SLICE_ROWS = 1000;
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Most rows encoded in one round; more waiting jobs go in the next one. */
 const MAX_ROUND_ROWS = 200_000;
@@ -186,7 +186,7 @@ export class ParquetEncoder {
       const rejected: { index: number; reason: { code: string; message: string } }[] = [];
       const events = job.events ?? [];
       for (let index = 0; index < events.length; index++) {
-        if (++built % SLICE_ROWS === 0) await yieldToLoop();
+        if (++built % SLICE_ROWS === 0) await nextTurn();
         try {
           rows.push(toWarehouseRow(events[index]!));
         } catch (err) {
@@ -214,7 +214,7 @@ export class ParquetEncoder {
           appender.endRow();
           if (++appended % SLICE_ROWS === 0) {
             appender.flushSync();
-            await yieldToLoop();
+            await nextTurn();
           }
         }
       }

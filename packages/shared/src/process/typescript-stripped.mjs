@@ -11,9 +11,7 @@
 // registerHooks runs in the thread that calls it; worker threads get it too,
 // since they inherit the --import of the process.
 import { registerHooks } from 'node:module';
-
-/** What scripts/strip-types.ts appends to every file it strips. */
-export const STRIPPED_MARK = '// eventkit: types stripped at build';
+import { STRIPPED_MARK } from './stripped-mark.mjs';
 
 registerHooks({
   load(url, context, nextLoad) {

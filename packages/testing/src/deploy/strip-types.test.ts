@@ -9,8 +9,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, test } from 'vitest';
-import { stripFile, stripFolders } from '../../../../scripts/strip-types.ts';
-import { STRIPPED_MARK } from '../../../shared/src/process/typescript-stripped.mjs';
+import { STRIPPED_MARK, stripFile, stripFolders } from '../../../../scripts/strip-types.ts';
 import { REPO } from './code-facts.ts';
 
 const HOOK = path.join(REPO, 'packages/shared/src/process/typescript-stripped.mjs');

@@ -15,6 +15,7 @@
 //   flow.ts          messages and bytes held, and the pressure flush
 //   tracker.ts       per message: acked once every event is durable
 // This file wires them and owns start, stop and stats.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from '@eventkit/shared/logging';
 import type { Registry } from '@eventkit/shared/metrics';
 import type {
@@ -69,8 +70,6 @@ export interface Worker {
   stop(): Promise<StopResult>;
   stats(): WorkerStats;
 }
-
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function createWorker(deps: WorkerDeps): Worker {
   return new WorkerCore(deps);
@@ -201,7 +200,7 @@ class WorkerCore implements Worker {
     // in the loop's queue, sat idle. A setImmediate each is not enough: the
     // immediates queued together all run in the same turn, so each message
     // queues its immediate only once the one before it has run.
-    const turn = this.#intakeTurn.then(yieldToLoop);
+    const turn = this.#intakeTurn.then(() => nextTurn());
     this.#intakeTurn = turn;
     await turn;
     const taken = await intake(message, settings, new Date());

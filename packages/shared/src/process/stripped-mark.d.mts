@@ -1,3 +1,3 @@
-// Types of typescript-stripped.mjs, for the TypeScript that imports its mark.
+// Types of stripped-mark.mjs, for the TypeScript that reads the mark.
 /** What scripts/strip-types.ts appends to every file it strips. */
 export declare const STRIPPED_MARK: string;
